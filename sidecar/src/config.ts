@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+/** Environment variables are strings; these helpers parse them once, with defaults in the schema. */
+const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'TRUE', 'FALSE', 'True', 'False'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value.toLowerCase())));
+
+const envInteger = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const envUrl = (fallback?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const raw = value === undefined || value.trim() === '' ? fallback : value.trim();
+      if (raw === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${raw}"` });
+        return z.NEVER;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${raw}"` });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, '');
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/** Every variable the sidecar reads; README.md and env.example document the same list. */
+const envSchema = z.object({
+  PORT: envInteger(4000, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  LITELLM_BASE_URL: envUrl('http://127.0.0.1:4001'),
+  LANGFUSE_PUBLIC_KEY: optionalString,
+  LANGFUSE_SECRET_KEY: optionalString,
+  LANGFUSE_BASE_URL: envUrl(),
+  LANGFUSE_HOST: envUrl(),
+  LANGFUSE_TRACING_ENVIRONMENT: optionalString,
+  LANGFUSE_RELEASE: optionalString,
+  SIDECAR_TRACE_ALL_ROUTES: envBoolean(false),
+  SIDECAR_REDACT_MESSAGES: envBoolean(false),
+  SIDECAR_CAPTURE_MAX_BYTES: envInteger(1024 * 1024, 0, 256 * 1024 * 1024),
+  SIDECAR_UPSTREAM_TIMEOUT_MS: envInteger(600_000, 1),
+  SIDECAR_SHUTDOWN_GRACE_MS: envInteger(25_000, 0),
+  SIDECAR_EXPORT_BATCH_SIZE: envInteger(256, 1, 10_000),
+  SIDECAR_EXPORT_INTERVAL_MS: envInteger(1000, 1),
+  SIDECAR_EXPORT_QUEUE_MAX: envInteger(10_000, 1),
+  SIDECAR_EXPORT_QUEUE_MAX_BYTES: envInteger(64 * 1024 * 1024, 1024),
+  SIDECAR_EXPORT_TIMEOUT_MS: envInteger(10_000, 1),
+  SIDECAR_EXPORT_CONCURRENCY: envInteger(2, 1, 64),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+});
+
+/** Langfuse credentials and where to send traces; absent when tracing is off. */
+export interface LangfuseOptions {
+  baseUrl: string;
+  publicKey: string;
+  secretKey: string;
+  environment?: string;
+  release?: string;
+}
+
+/** Export queue and batching limits: the bound on what tracing may hold in memory. */
+export interface ExportOptions {
+  batchSize: number;
+  intervalMs: number;
+  queueMax: number;
+  queueMaxBytes: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
+/** The sidecar's whole configuration, parsed once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  upstreamUrl: URL;
+  langfuse?: LangfuseOptions;
+  traceAllRoutes: boolean;
+  redactMessages: boolean;
+  captureMaxBytes: number;
+  upstreamTimeoutMs: number;
+  shutdownGraceMs: number;
+  export: ExportOptions;
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
+}
+
+/** Thrown when the environment is invalid; the message names every wrong variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a Config, or throws a ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const publicKey = optionalString.parse(env.LANGFUSE_PUBLIC_KEY);
+  const secretKey = optionalString.parse(env.LANGFUSE_SECRET_KEY);
+  if (Boolean(publicKey) !== Boolean(secretKey)) {
+    const missing = publicKey ? 'LANGFUSE_SECRET_KEY' : 'LANGFUSE_PUBLIC_KEY';
+    problems.push(`${missing}: is required when ${missing === 'LANGFUSE_SECRET_KEY' ? 'LANGFUSE_PUBLIC_KEY' : 'LANGFUSE_SECRET_KEY'} is set (set both to trace, neither to only proxy)`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const langfuseBaseUrl = e.LANGFUSE_BASE_URL ?? e.LANGFUSE_HOST ?? 'https://cloud.langfuse.com';
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    upstreamUrl: new URL(e.LITELLM_BASE_URL as string),
+    langfuse:
+      e.LANGFUSE_PUBLIC_KEY && e.LANGFUSE_SECRET_KEY
+        ? {
+            baseUrl: langfuseBaseUrl,
+            publicKey: e.LANGFUSE_PUBLIC_KEY,
+            secretKey: e.LANGFUSE_SECRET_KEY,
+            environment: e.LANGFUSE_TRACING_ENVIRONMENT,
+            release: e.LANGFUSE_RELEASE,
+          }
+        : undefined,
+    traceAllRoutes: e.SIDECAR_TRACE_ALL_ROUTES,
+    redactMessages: e.SIDECAR_REDACT_MESSAGES,
+    captureMaxBytes: e.SIDECAR_CAPTURE_MAX_BYTES,
+    upstreamTimeoutMs: e.SIDECAR_UPSTREAM_TIMEOUT_MS,
+    shutdownGraceMs: e.SIDECAR_SHUTDOWN_GRACE_MS,
+    export: {
+      batchSize: e.SIDECAR_EXPORT_BATCH_SIZE,
+      intervalMs: e.SIDECAR_EXPORT_INTERVAL_MS,
+      queueMax: e.SIDECAR_EXPORT_QUEUE_MAX,
+      queueMaxBytes: e.SIDECAR_EXPORT_QUEUE_MAX_BYTES,
+      timeoutMs: e.SIDECAR_EXPORT_TIMEOUT_MS,
+      concurrency: e.SIDECAR_EXPORT_CONCURRENCY,
+    },
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+  };
+}

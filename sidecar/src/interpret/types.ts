@@ -1,0 +1,48 @@
+/** The LLM routes the sidecar understands well enough to trace as a generation. */
+export type LlmRoute = 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages';
+
+/** One Server-Sent Event, with the byte offset (in the response body) just past its terminating blank line. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  /** Byte offset in the captured body where this event ended; maps the event to the chunk (and arrival time) that completed it. */
+  endOffset: number;
+}
+
+/** Token counts in Langfuse's usage_details shape: `input`, `output`, `total`, plus detail keys such as `input_cached_tokens`, `output_reasoning_tokens`. */
+export type UsageDetails = Record<string, number>;
+
+/** What the request body says about a generation. */
+export interface RequestFacts {
+  /** The generation input as Langfuse renders it: the messages (and tools) for chat, the prompt for completions, and so on. */
+  input?: unknown;
+  /** The model the client asked for (the response's model wins when present). */
+  model?: string;
+  /** Model parameters: temperature, max_tokens, top_p, stop, seed, ... scalar values, or JSON strings for arrays/objects. */
+  modelParameters: Record<string, string | number | boolean>;
+  stream: boolean;
+}
+
+/** An error the upstream reported, in the body or inside a stream. */
+export interface UpstreamErrorFacts {
+  message: string;
+  type?: string;
+  code?: string;
+}
+
+/** What the response body (JSON or reconstructed SSE stream) says about a generation. */
+export interface ResponseFacts {
+  /** The assistant output: a message `{role, content, tool_calls?}` for chat, text for completions, etc. */
+  output?: unknown;
+  model?: string;
+  usage?: UsageDetails;
+  /** Cost in USD when the body reports it (LiteLLM puts `usage.cost` in the last stream chunk when enabled). */
+  costUsd?: number;
+  error?: UpstreamErrorFacts;
+  /** Finish / stop reason, kept as metadata. */
+  finishReason?: string;
+  /** The upstream's own response id (chatcmpl-…, resp_…, msg_…). */
+  responseId?: string;
+  /** For streams: endOffset of the first event that carried generated content (text, tool call, refusal), for completion start time. */
+  firstContentOffset?: number;
+}
