@@ -43,7 +43,7 @@ export function parseEnvFile(text: string, file: string): { entries: Map<string,
 /** The variables the sidecar reads, observed by running its own config loader against a recording environment. */
 export function listSidecarEnvNames(): string[] {
   const seen = new Set<string>();
-  const recorder = new Proxy({} as NodeJS.ProcessEnv, {
+  const recorder: NodeJS.ProcessEnv = new Proxy({}, {
     get(_target, property) {
       if (typeof property === 'string') seen.add(property);
       return undefined;
