@@ -1,0 +1,199 @@
+import type { Logger } from 'pino';
+import type { ExportOptions } from '../config';
+import type { SidecarMetrics } from '../metrics';
+import type { Exchange } from '../trace/exchange';
+import type { OtlpSender } from './send-otlp';
+import { createRateLimitedWarning } from './rate-limited-warning';
+
+/** Options for createExportQueue. */
+export interface ExportQueueOptions extends ExportOptions {
+  /** Turns an exchange into a rendered OTLP span fragment; undefined to skip it. */
+  renderExchange: (exchange: Exchange) => string | undefined;
+  renderBatch: (fragments: string[]) => string;
+  sender: OtlpSender;
+  metrics: SidecarMetrics;
+  logger: Logger;
+}
+
+/** The bounded, batching export queue between the request path and Langfuse. */
+export interface ExportQueue {
+  /** O(1) on the request path: queues the exchange, or counts a drop when the queue is full. */
+  enqueue: (exchange: Exchange) => void;
+  /** Exports everything queued, giving up at the deadline; resolves with what was abandoned. */
+  flush: (deadlineMs: number) => Promise<{ abandoned: number }>;
+}
+
+// Langfuse's OTLP endpoint takes request bodies of a few MB; keep each POST well under that.
+const MAX_BATCH_BODY_CHARS = 3 * 1024 * 1024;
+// Rendering happens in slices between I/O turns, so one batch never blocks the event loop for long.
+const RENDER_SLICE = 16;
+const EXCHANGE_OVERHEAD_BYTES = 2048;
+
+const sizeOf = (exchange: Exchange): number => exchange.request.capturedBytes + exchange.response.capturedBytes + EXCHANGE_OVERHEAD_BYTES;
+
+/**
+ * Creates the queue. Memory is bounded twice over: by count (`queueMax` exchanges) and by bytes
+ * (`queueMaxBytes` of captured bodies plus batches being sent). When full, new exchanges are dropped and
+ * counted, never blocking or slowing a response. Export failures are counted and logged at most twice a minute.
+ */
+export function createExportQueue(options: ExportQueueOptions): ExportQueue {
+  const { metrics, logger, sender } = options;
+  const pending: Exchange[] = [];
+  let pendingBytes = 0;
+  let renderingBytes = 0;
+  let inflightBytes = 0;
+  let inflight = 0;
+  let rendering = false;
+  let flushing = false;
+  let timer: NodeJS.Timeout | undefined;
+  let drainScheduled = false;
+  const idleWaiters: Array<() => void> = [];
+  const dropWarning = createRateLimitedWarning(logger, 'traces dropped');
+  const exportWarning = createRateLimitedWarning(logger, 'Langfuse export failed; traces dropped');
+  const heldBytes = () => pendingBytes + renderingBytes + inflightBytes;
+  metrics.queueLength = () => pending.length;
+  metrics.queueBytes = heldBytes;
+
+  const notifyIfIdle = () => {
+    if (pending.length === 0 && inflight === 0 && !rendering) for (const resolve of idleWaiters.splice(0)) resolve();
+  };
+
+  /** A full batch (or a flush) drains on the next turn; a partial one waits for the interval, so light traffic still batches. */
+  const scheduleDrain = () => {
+    if (pending.length >= options.batchSize || flushing) {
+      if (drainScheduled) return;
+      drainScheduled = true;
+      setImmediate(() => {
+        drainScheduled = false;
+        drain();
+      });
+    } else if (!timer && pending.length > 0) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        drain();
+      }, options.intervalMs);
+      timer.unref();
+    }
+  };
+
+  function enqueue(exchange: Exchange): void {
+    const size = sizeOf(exchange);
+    if (pending.length >= options.queueMax || heldBytes() + size > options.queueMaxBytes) {
+      metrics.tracesDroppedTotal++;
+      metrics.tracesDroppedQueueFull++;
+      dropWarning.note('queue_full', 1, { queueLength: pending.length, queueBytes: heldBytes() });
+      return;
+    }
+    pending.push(exchange);
+    pendingBytes += size;
+    metrics.tracesRecordedTotal++;
+    scheduleDrain();
+  }
+
+  function drain(): void {
+    if (rendering || inflight >= options.concurrency || pending.length === 0) {
+      notifyIfIdle();
+      return;
+    }
+    rendering = true;
+    const fragments: string[] = [];
+    let chars = 0;
+    const batchOpen = () => fragments.length < options.batchSize && chars < MAX_BATCH_BODY_CHARS && pending.length > 0;
+    const renderSlice = () => {
+      for (let taken = 0; taken < RENDER_SLICE && batchOpen(); taken++) {
+        const exchange = pending.shift() as Exchange;
+        const size = sizeOf(exchange);
+        pendingBytes -= size;
+        renderingBytes += size;
+        try {
+          const fragment = options.renderExchange(exchange);
+          if (fragment !== undefined) {
+            fragments.push(fragment);
+            chars += fragment.length;
+          }
+        } catch (error) {
+          // A recorder bug must cost one trace, never the process or the response.
+          metrics.tracesDroppedTotal++;
+          metrics.tracesDroppedExportFailed++;
+          exportWarning.note('render_error', 1, { error: (error as Error).message });
+        }
+      }
+      if (batchOpen()) {
+        setImmediate(renderSlice);
+        return;
+      }
+      renderingBytes = 0;
+      rendering = false;
+      send(fragments, chars);
+      scheduleDrain();
+      if (inflight < options.concurrency && pending.length >= options.batchSize) drain();
+    };
+    renderSlice();
+  }
+
+  function send(fragments: string[], chars: number): void {
+    if (fragments.length === 0) {
+      notifyIfIdle();
+      return;
+    }
+    inflight++;
+    inflightBytes += chars;
+    sender
+      .send(options.renderBatch(fragments))
+      .then((result) => {
+        if (result.ok) {
+          metrics.tracesExportedTotal += fragments.length;
+          return;
+        }
+        metrics.tracesDroppedTotal += fragments.length;
+        metrics.tracesDroppedExportFailed += fragments.length;
+        metrics.exportFailuresTotal++;
+        const hint = result.status === 401 || result.status === 403 ? 'Langfuse rejected the keys: check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL' : undefined;
+        exportWarning.note(result.reason ?? 'unknown', fragments.length, { status: result.status, attempts: result.attempts, hint });
+      })
+      .catch((error: Error) => {
+        metrics.tracesDroppedTotal += fragments.length;
+        metrics.tracesDroppedExportFailed += fragments.length;
+        exportWarning.note('sender_error', fragments.length, { error: error.message });
+      })
+      .finally(() => {
+        inflight--;
+        inflightBytes -= chars;
+        if (pending.length >= options.batchSize || flushing) drain();
+        else scheduleDrain();
+        notifyIfIdle();
+      });
+  }
+
+  async function flush(deadlineMs: number): Promise<{ abandoned: number }> {
+    flushing = true;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
+    scheduleDrain();
+    notifyIfIdle();
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const expired = await Promise.race([
+      idle.then(() => false),
+      new Promise<boolean>((resolve) => {
+        deadlineTimer = setTimeout(() => resolve(true), Math.max(0, deadlineMs - Date.now()));
+      }),
+    ]);
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    let abandoned = 0;
+    if (expired) {
+      sender.abortRetries();
+      abandoned = pending.length;
+      metrics.tracesDroppedTotal += abandoned;
+      metrics.tracesDroppedShutdown += abandoned;
+      pending.length = 0;
+      pendingBytes = 0;
+    }
+    flushing = false;
+    dropWarning.flush();
+    exportWarning.flush();
+    return { abandoned };
+  }
+
+  return { enqueue, flush };
+}

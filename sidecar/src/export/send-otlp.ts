@@ -1,0 +1,126 @@
+import http from 'node:http';
+import https from 'node:https';
+import { LANGFUSE_SDK_VERSION } from '@langfuse/core';
+
+/** How one export attempt ended. */
+export interface SendResult {
+  ok: boolean;
+  status?: number;
+  /** Short reason for logs: HTTP status text or the network error code; never the body we sent. */
+  reason?: string;
+  attempts: number;
+}
+
+/** Sends rendered batches to Langfuse. */
+export interface OtlpSender {
+  send: (body: string) => Promise<SendResult>;
+  /** On shutdown: stop waiting between retries; the attempt under way still gets its answer. */
+  abortRetries: () => void;
+  /** Closes the keep-alive sockets. */
+  close: () => void;
+}
+
+/** Options for createOtlpSender. */
+export interface OtlpSenderOptions {
+  baseUrl: string;
+  publicKey: string;
+  secretKey: string;
+  /** Total time one batch may take, retries included. */
+  timeoutMs: number;
+  /** Called before each HTTP attempt (metrics). */
+  onAttempt?: () => void;
+}
+
+// The OTLP/HTTP spec's retryable statuses; the official exporter retries the same set and not 500.
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const MAX_BACKOFF_MS = 5000;
+
+const sleep = (ms: number, signal: { aborted: boolean }) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    setTimeout(resolve, ms).unref();
+  });
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds. */
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * Creates the sender for `{baseUrl}/api/public/otel/v1/traces`, authenticated and labelled as the
+ * Langfuse JS SDK does (@langfuse/otel LangfuseSpanProcessor). It retries network errors and
+ * 429/502/503/504 with jittered backoff within the timeout, and never rejects.
+ */
+export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
+  const url = new URL(`${options.baseUrl}/api/public/otel/v1/traces`);
+  const transport = url.protocol === 'https:' ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: 8 });
+  const authorization = `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString('base64')}`;
+  const shutdown = { aborted: false };
+
+  function attempt(body: string, timeoutMs: number): Promise<{ status?: number; retryAfterMs?: number; reason?: string }> {
+    return new Promise((resolve) => {
+      const req = transport.request(url, {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization,
+          'x-langfuse-sdk-name': 'javascript',
+          'x-langfuse-sdk-version': LANGFUSE_SDK_VERSION,
+          'x-langfuse-public-key': options.publicKey,
+        },
+      });
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('export timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode, retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined), reason: `HTTP ${res.statusCode}` });
+        });
+        res.on('error', () => {
+          clearTimeout(timer);
+          resolve({ reason: 'response aborted' });
+        });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        resolve({ reason: error.code ?? error.message });
+      });
+      req.end(body);
+    });
+  }
+
+  async function send(body: string): Promise<SendResult> {
+    const deadline = Date.now() + options.timeoutMs;
+    let attempts = 0;
+    let backoff = 200;
+    for (;;) {
+      attempts++;
+      options.onAttempt?.();
+      const remaining = deadline - Date.now();
+      const result = await attempt(body, Math.max(1, remaining));
+      if (result.status !== undefined && result.status >= 200 && result.status < 300) return { ok: true, status: result.status, attempts };
+      const retryable = result.status === undefined || RETRYABLE_STATUS.has(result.status);
+      const wait = Math.min(result.retryAfterMs ?? backoff * (0.5 + Math.random()), MAX_BACKOFF_MS);
+      if (!retryable || shutdown.aborted || Date.now() + wait >= deadline) {
+        return { ok: false, status: result.status, reason: result.reason, attempts };
+      }
+      await sleep(wait, shutdown);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  return {
+    send,
+    abortRetries: () => {
+      shutdown.aborted = true;
+    },
+    close: () => agent.destroy(),
+  };
+}

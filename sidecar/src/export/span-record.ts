@@ -1,0 +1,14 @@
+/** An attribute value as OTLP carries it: scalars, or an array of strings (trace tags). */
+export type AttributeValue = string | number | boolean | string[];
+
+/** One finished span, ready to serialize: the recorder's output, the exporter's input. */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  name: string;
+  startMs: number;
+  endMs: number;
+  attributes: Record<string, AttributeValue>;
+  /** OTLP status: error with a message, or unset. */
+  error?: string;
+}

@@ -1,0 +1,60 @@
+/** Counters the sidecar exposes at /_sidecar/metrics; plain numbers, incremented on the hot path without allocation. */
+export interface SidecarMetrics {
+  requestsTotal: number;
+  requestsInFlight: number;
+  upstreamErrorsTotal: number;
+  clientAbortsTotal: number;
+  tracesRecordedTotal: number;
+  tracesExportedTotal: number;
+  tracesDroppedTotal: number;
+  tracesDroppedQueueFull: number;
+  tracesDroppedExportFailed: number;
+  tracesDroppedShutdown: number;
+  exportRequestsTotal: number;
+  exportFailuresTotal: number;
+  queueLength: () => number;
+  queueBytes: () => number;
+}
+
+/** Creates zeroed metrics; queue gauges are read lazily from the export queue. */
+export function createMetrics(): SidecarMetrics {
+  return {
+    requestsTotal: 0,
+    requestsInFlight: 0,
+    upstreamErrorsTotal: 0,
+    clientAbortsTotal: 0,
+    tracesRecordedTotal: 0,
+    tracesExportedTotal: 0,
+    tracesDroppedTotal: 0,
+    tracesDroppedQueueFull: 0,
+    tracesDroppedExportFailed: 0,
+    tracesDroppedShutdown: 0,
+    exportRequestsTotal: 0,
+    exportFailuresTotal: 0,
+    queueLength: () => 0,
+    queueBytes: () => 0,
+  };
+}
+
+/** Renders the metrics in the Prometheus text exposition format (version 0.0.4). */
+export function renderPrometheus(m: SidecarMetrics): string {
+  const lines: string[] = [];
+  const add = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = '') => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+  };
+  add('sidecar_requests_total', 'counter', 'Requests received by the sidecar (proxied routes).', m.requestsTotal);
+  add('sidecar_requests_in_flight', 'gauge', 'Proxied requests not yet finished.', m.requestsInFlight);
+  add('sidecar_upstream_errors_total', 'counter', 'Requests that failed to reach LiteLLM or broke mid-response.', m.upstreamErrorsTotal);
+  add('sidecar_client_aborts_total', 'counter', 'Requests the client abandoned before the response ended.', m.clientAbortsTotal);
+  add('sidecar_traces_recorded_total', 'counter', 'Exchanges handed to the export queue.', m.tracesRecordedTotal);
+  add('sidecar_traces_exported_total', 'counter', 'Traces accepted by Langfuse.', m.tracesExportedTotal);
+  lines.push('# HELP sidecar_traces_dropped_total Traces given up, by reason.', '# TYPE sidecar_traces_dropped_total counter');
+  lines.push(`sidecar_traces_dropped_total{reason="queue_full"} ${m.tracesDroppedQueueFull}`);
+  lines.push(`sidecar_traces_dropped_total{reason="export_failed"} ${m.tracesDroppedExportFailed}`);
+  lines.push(`sidecar_traces_dropped_total{reason="shutdown"} ${m.tracesDroppedShutdown}`);
+  add('sidecar_export_requests_total', 'counter', 'OTLP export requests sent to Langfuse (including retries).', m.exportRequestsTotal);
+  add('sidecar_export_failures_total', 'counter', 'OTLP export batches that failed for good.', m.exportFailuresTotal);
+  add('sidecar_export_queue_length', 'gauge', 'Exchanges waiting to be exported.', m.queueLength());
+  add('sidecar_export_queue_bytes', 'gauge', 'Captured bytes held by the export queue.', m.queueBytes());
+  return `${lines.join('\n')}\n`;
+}

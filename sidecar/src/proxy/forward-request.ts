@@ -1,0 +1,182 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { Logger } from 'pino';
+import { captureChunk, createBodyCapture } from '../capture/capture-body';
+import { classifyRoute } from '../interpret';
+import type { SidecarMetrics } from '../metrics';
+import type { Exchange } from '../trace/exchange';
+import { decideTraceEarly } from '../trace/read-trace-context';
+import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
+import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
+import { logRequest } from './log-request';
+import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
+
+/** The response header that tells the client which Langfuse trace recorded its call. */
+export const TRACE_ID_HEADER = 'x-langfuse-trace-id';
+
+/** Options for createForwardHandler. */
+export interface ForwardOptions {
+  upstreamUrl: URL;
+  upstreamTimeoutMs: number;
+  captureMaxBytes: number;
+  /** False when Langfuse is not configured: forward only, capture nothing. */
+  tracingEnabled: boolean;
+  traceAllRoutes: boolean;
+  logger: Logger;
+  metrics: SidecarMetrics;
+  /** Receives each finished exchange; must return at once (the export queue only enqueues). */
+  recordExchange: (exchange: Exchange) => void;
+}
+
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
+/**
+ * Creates the proxy handler: a fixed sequence of small passes over node:http (no body parser, no
+ * framework on this path): open the upstream request, tee the request body into it, relay the
+ * response chunk by chunk while teeing it, map failures through the error table, and hand the
+ * finished exchange to the recorder.
+ */
+export function createForwardHandler(options: ForwardOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { upstreamUrl, metrics, logger } = options;
+  const isHttps = upstreamUrl.protocol === 'https:';
+  const transport = isHttps ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const upstreamHost = upstreamUrl.host;
+  const basePath = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname;
+
+  return function forwardRequest(req, res) {
+    metrics.requestsTotal++;
+    metrics.requestsInFlight++;
+    const startMs = nowMs();
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const route = options.tracingEnabled ? classifyRoute(method, pathOf(url)) : undefined;
+    const traced = options.tracingEnabled && (route !== undefined || options.traceAllRoutes);
+    const captureMax = traced ? options.captureMaxBytes : 0;
+    const exchange: Exchange = {
+      traceId: '',
+      spanId: '',
+      method,
+      url,
+      route,
+      startMs,
+      endMs: 0,
+      requestHeaders: req.headers,
+      request: createBodyCapture(captureMax),
+      response: createBodyCapture(captureMax, traced),
+      clientAborted: false,
+    };
+    let noLog = false;
+    let finished = false;
+
+    const upstreamReq = transport.request({
+      protocol: upstreamUrl.protocol,
+      hostname: upstreamUrl.hostname,
+      port: upstreamUrl.port || (isHttps ? 443 : 80),
+      method,
+      path: basePath + url,
+      headers: buildUpstreamRequestHeaders(req, upstreamHost),
+      agent,
+    });
+    upstreamReq.setTimeout(options.upstreamTimeoutMs, () => upstreamReq.destroy(new UpstreamTimeoutError(options.upstreamTimeoutMs)));
+
+    // Pass: tee the request body into the upstream request, honouring backpressure.
+    req.on('data', (chunk: Buffer) => {
+      if (traced) captureChunk(exchange.request, chunk);
+      if (!upstreamReq.write(chunk)) req.pause();
+    });
+    upstreamReq.on('drain', () => req.resume());
+    req.on('end', () => upstreamReq.end());
+    req.on('error', () => upstreamReq.destroy());
+
+    // Pass: relay the response head, adding the trace id header for traced calls.
+    upstreamReq.on('response', (upstreamRes) => {
+      exchange.responseStartMs = nowMs();
+      exchange.status = upstreamRes.statusCode;
+      exchange.responseHeaders = upstreamRes.headers;
+      let extra: string[] | undefined;
+      if (traced) {
+        const early = decideTraceEarly(req.headers, exchange.request);
+        noLog = early.noLog;
+        exchange.requestJson = early.json;
+        exchange.traceId = early.traceId ?? createRandomTraceId();
+        exchange.spanId = createRandomSpanId();
+        if (!noLog) extra = [TRACE_ID_HEADER, exchange.traceId];
+      }
+      if (res.destroyed) {
+        upstreamRes.destroy();
+        return;
+      }
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders, extra));
+      // Event streams go out at once, as LiteLLM sends them: the first byte must not wait for the sidecar.
+      if (String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
+
+      // Pass: relay the body chunk by chunk, teeing it with its arrival time.
+      upstreamRes.on('data', (chunk: Buffer) => {
+        if (traced) captureChunk(exchange.response, chunk, nowMs());
+        if (!res.write(chunk)) {
+          upstreamRes.pause();
+          res.once('drain', () => upstreamRes.resume());
+        }
+      });
+      upstreamRes.on('end', () => res.end());
+      upstreamRes.on('error', (error) => breakMidResponse(error));
+      upstreamRes.on('aborted', () => breakMidResponse(new Error('LiteLLM closed the connection mid-response')));
+    });
+
+    upstreamReq.on('error', (error) => {
+      if (res.headersSent) {
+        breakMidResponse(error);
+        return;
+      }
+      const failure = classifyUpstreamError(error);
+      exchange.failure = failure;
+      metrics.upstreamErrorsTotal++;
+      if (traced && !exchange.traceId) {
+        exchange.traceId = createRandomTraceId();
+        exchange.spanId = createRandomSpanId();
+      }
+      if (res.destroyed) return;
+      const body = renderUpstreamErrorBody(failure);
+      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      if (traced) headers[TRACE_ID_HEADER] = exchange.traceId;
+      res.writeHead(failure.status, headers);
+      res.end(body);
+    });
+
+    /** After the head went out an HTTP status can no longer change: end an event stream with an error event, cut anything else. */
+    function breakMidResponse(error: Error): void {
+      if (exchange.brokenMidResponse || res.writableEnded) return;
+      exchange.brokenMidResponse = describeCause(error);
+      metrics.upstreamErrorsTotal++;
+      const contentType = String(exchange.responseHeaders?.['content-type'] ?? '');
+      if (contentType.startsWith('text/event-stream') && !res.destroyed) {
+        // The same shape LiteLLM uses for an error after a stream started, so SDKs raise it as an API error.
+        const failure = classifyUpstreamError(error);
+        res.end(`data: ${renderUpstreamErrorBody(failure)}\n\n`);
+      } else {
+        res.destroy(error);
+      }
+    }
+
+    // Pass: finish. 'close' fires once for every request, whether it completed or the client left.
+    res.on('close', () => {
+      if (finished) return;
+      finished = true;
+      metrics.requestsInFlight--;
+      exchange.endMs = nowMs();
+      if (!res.writableFinished) {
+        exchange.clientAborted = !exchange.brokenMidResponse && !exchange.failure;
+        if (exchange.clientAborted) metrics.clientAbortsTotal++;
+        upstreamReq.destroy();
+      }
+      logRequest(logger, exchange, res.statusCode);
+      if (traced && !noLog) options.recordExchange(exchange);
+    });
+  };
+}

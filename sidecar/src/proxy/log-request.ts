@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { Exchange } from '../trace/exchange';
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * Writes the one access-log line per request. Fields come from an allowlist: no header or body is
+ * logged, and the query string is left out (some LiteLLM pass-through routes take `?key=`).
+ */
+export function logRequest(logger: Logger, exchange: Exchange, status: number): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const q = exchange.url.indexOf('?');
+  const line: Record<string, unknown> = {
+    method: exchange.method,
+    path: q === -1 ? exchange.url : exchange.url.slice(0, q),
+    status,
+    durationMs: round(exchange.endMs - exchange.startMs),
+  };
+  if (exchange.responseStartMs !== undefined) line.headersMs = round(exchange.responseStartMs - exchange.startMs);
+  if (exchange.traceId) line.traceId = exchange.traceId;
+  const callId = exchange.responseHeaders?.['x-litellm-call-id'];
+  if (callId) line.callId = callId;
+  const overhead = exchange.responseHeaders?.['x-litellm-overhead-duration-ms'];
+  if (overhead) line.litellmOverheadMs = Number(overhead);
+  if (exchange.failure) line.error = exchange.failure.code;
+  if (exchange.brokenMidResponse) line.error = 'upstream_broke_mid_response';
+  if (exchange.clientAborted) line.clientAborted = true;
+  logger.info(line, 'request');
+}

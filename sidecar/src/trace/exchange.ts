@@ -1,0 +1,34 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BodyCapture } from '../capture/capture-body';
+import type { LlmRoute } from '../interpret/types';
+import type { UpstreamFailure } from '../proxy/upstream-errors';
+
+/**
+ * Everything the proxy saw of one call, handed to the export queue when the response is done.
+ * Built on the request path with references only: all parsing happens later, off the path.
+ */
+export interface Exchange {
+  traceId: string;
+  spanId: string;
+  method: string;
+  /** Request target as received (path and query). */
+  url: string;
+  route?: LlmRoute;
+  /** Epoch milliseconds (sub-millisecond fraction kept). */
+  startMs: number;
+  responseStartMs?: number;
+  endMs: number;
+  requestHeaders: IncomingHttpHeaders;
+  request: BodyCapture;
+  /** The request body parsed early (only when the trace id had to be read from it); reused later. */
+  requestJson?: unknown;
+  status?: number;
+  responseHeaders?: IncomingHttpHeaders;
+  response: BodyCapture;
+  /** LiteLLM could not be reached or timed out before answering. */
+  failure?: UpstreamFailure;
+  /** The upstream broke after the response started. */
+  brokenMidResponse?: string;
+  /** The client went away before the response ended. */
+  clientAborted: boolean;
+}

@@ -1,0 +1,150 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { readCapturedBody, type BodyCapture } from '../capture/capture-body';
+import { normalizeTraceId } from './trace-ids';
+
+/**
+ * What the client asked of the trace, following LiteLLM's own Langfuse logging so its clients need no change
+ * (litellm/integrations/langfuse/langfuse.py): body `metadata` keys, overridden by `langfuse_<key>` request
+ * headers (add_metadata_from_header), `x-litellm-tags`, and the `no-log` body flag.
+ */
+export interface TraceContext {
+  /** Client-chosen trace id (already normalized to 32 hex). */
+  traceId?: string;
+  /** True for `existing_trace_id`: attach to that trace and leave its trace-level fields alone. */
+  existingTrace: boolean;
+  sessionId?: string;
+  userId?: string;
+  traceName?: string;
+  generationName?: string;
+  tags: string[];
+  version?: string;
+  release?: string;
+  traceMetadata?: Record<string, unknown>;
+  maskInput: boolean;
+  maskOutput: boolean;
+  /** `x-litellm-enable-message-redaction: true` on this request. */
+  redactMessages: boolean;
+  noLog: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const asObject = (value: unknown): Json | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+
+const asString = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+};
+
+const asBoolean = (value: unknown): boolean => value === true || (typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase()));
+
+const headerValue = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** The metadata object LiteLLM reads: `metadata`, or `litellm_metadata` on routes where `metadata` is the provider's own (Anthropic /v1/messages). */
+function readMetadata(body: Json | undefined): Json {
+  const merged: Json = {};
+  const litellmMetadata = asObject(body?.litellm_metadata);
+  const metadata = asObject(body?.metadata);
+  if (metadata) Object.assign(merged, metadata);
+  if (litellmMetadata) Object.assign(merged, litellmMetadata);
+  return merged;
+}
+
+/** `langfuse_<key>` headers override the body's `metadata.<key>`, as in LiteLLM's add_metadata_from_header. */
+function applyHeaderOverrides(metadata: Json, headers: IncomingHttpHeaders): void {
+  for (const name in headers) {
+    if (!name.startsWith('langfuse_')) continue;
+    const value = headerValue(headers, name);
+    if (value !== undefined) metadata[name.slice('langfuse_'.length)] = value;
+  }
+}
+
+function parseTags(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(asString).filter((tag): tag is string => tag !== undefined);
+  const text = asString(value);
+  return text ? text.split(',').map((tag) => tag.trim()).filter(Boolean) : [];
+}
+
+function parseTraceMetadata(value: unknown): Json | undefined {
+  if (typeof value === 'string') {
+    try {
+      return asObject(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return asObject(value);
+}
+
+/** Parses a captured JSON body, or undefined when it is not (complete) JSON. */
+export function parseJsonBody(capture: BodyCapture): unknown {
+  if (capture.truncated || capture.capturedBytes === 0) return undefined;
+  try {
+    return JSON.parse(readCapturedBody(capture).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const TRACE_ID_BYTES = Buffer.from('trace_id');
+const NO_LOG_BYTES = Buffer.from('no-log');
+
+/** True when the request body may name a trace id or ask for no logging, so it is worth parsing before the response starts. */
+function mayCarryTraceDirectives(capture: BodyCapture): boolean {
+  for (const chunk of capture.chunks) {
+    if (chunk.includes(TRACE_ID_BYTES) || chunk.includes(NO_LOG_BYTES)) return true;
+  }
+  // A marker split across two chunks: rare, and only for multi-chunk bodies, so search the joined body.
+  return capture.chunks.length > 1 && (readCapturedBody(capture).includes(TRACE_ID_BYTES) || readCapturedBody(capture).includes(NO_LOG_BYTES));
+}
+
+/** Reads the whole trace context from the request headers and the parsed request body. */
+export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): TraceContext {
+  const json = asObject(body);
+  const metadata = readMetadata(json);
+  applyHeaderOverrides(metadata, headers);
+  const existing = asString(metadata.existing_trace_id);
+  const explicit = asString(metadata.trace_id);
+  const tags = parseTags(metadata.tags);
+  for (const tag of parseTags(headerValue(headers, 'x-litellm-tags'))) if (!tags.includes(tag)) tags.push(tag);
+  return {
+    traceId: existing ? normalizeTraceId(existing) : explicit ? normalizeTraceId(explicit) : undefined,
+    existingTrace: existing !== undefined,
+    sessionId: asString(metadata.session_id),
+    userId: asString(metadata.trace_user_id) ?? asString(json?.user) ?? asString(asObject(json?.metadata)?.user_id),
+    traceName: asString(metadata.trace_name),
+    generationName: asString(metadata.generation_name),
+    tags,
+    version: asString(metadata.trace_version) ?? asString(metadata.version),
+    release: asString(metadata.trace_release) ?? asString(metadata.release),
+    traceMetadata: parseTraceMetadata(metadata.trace_metadata),
+    maskInput: asBoolean(metadata.mask_input),
+    maskOutput: asBoolean(metadata.mask_output),
+    redactMessages: asBoolean(headerValue(headers, 'x-litellm-enable-message-redaction')),
+    noLog: asBoolean(json?.['no-log']),
+  };
+}
+
+/** What must be known before the response headers go out: the trace id to announce, and whether to trace at all. */
+export interface EarlyTraceDecision {
+  traceId?: string;
+  noLog: boolean;
+  /** The parsed body when it had to be parsed, so the recorder does not parse it again. */
+  json?: unknown;
+}
+
+/** Decides the trace id early and cheaply: headers first, and the body only when it mentions a trace id or `no-log`. */
+export function decideTraceEarly(headers: IncomingHttpHeaders, request: BodyCapture): EarlyTraceDecision {
+  const headerTraceId = headerValue(headers, 'langfuse_existing_trace_id') ?? headerValue(headers, 'langfuse_trace_id');
+  if (!mayCarryTraceDirectives(request)) {
+    return { traceId: headerTraceId ? normalizeTraceId(headerTraceId) : undefined, noLog: false };
+  }
+  const json = parseJsonBody(request);
+  const context = readTraceContext(headers, json);
+  return { traceId: context.traceId, noLog: context.noLog, json };
+}

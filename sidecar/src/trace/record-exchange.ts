@@ -1,0 +1,204 @@
+import { LangfuseOtelSpanAttributes as A } from '@langfuse/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
+import { decodeCapturedBody } from '../capture/decode-body';
+import type { AttributeValue, SpanRecord } from '../export/span-record';
+import { interpretRequest, interpretResponse, interpretStream, parseSseEvents } from '../interpret';
+import type { LlmRoute, RequestFacts, ResponseFacts, SseEvent } from '../interpret/types';
+import { describeCause } from '../proxy/upstream-errors';
+import type { Exchange } from './exchange';
+import { parseJsonBody, readTraceContext, type TraceContext } from './read-trace-context';
+import { hashApiKey, listLitellmMetadata, REDACTED } from './redact';
+
+/** Options for createExchangeRecorder. */
+export interface RecorderOptions {
+  environment?: string;
+  release?: string;
+  /** SIDECAR_REDACT_MESSAGES: never send message content, input or output, for any call. */
+  redactMessages: boolean;
+  captureMaxBytes: number;
+}
+
+const ROUTE_LABELS: Record<LlmRoute, string> = {
+  chat: 'chat',
+  completions: 'completion',
+  embeddings: 'embedding',
+  responses: 'responses',
+  messages: 'messages',
+};
+
+const header = (headers: IncomingHttpHeaders | undefined, name: string): string | undefined => {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+// LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
+// (the Python openai client may close as soon as it read `data: [DONE]`, before the response ends).
+const isTerminalEvent = (event: SseEvent): boolean =>
+  event.data === '[DONE]' || event.event === 'message_stop' || event.event === 'response.completed';
+
+/** A body that could not be parsed whole (truncated, or not JSON) is shown as text, with its size. */
+function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, contentType: string | undefined): unknown {
+  if (body.length === 0) return undefined;
+  if (contentType && !/json|text|event-stream|x-www-form-urlencoded/.test(contentType)) {
+    return { contentType, bytes: totalBytes };
+  }
+  const text = body.toString('utf8');
+  return truncated ? `${text}\n[truncated by the sidecar: ${totalBytes} bytes in all]` : text;
+}
+
+function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
+  const contentType = header(exchange.requestHeaders, 'content-type');
+  const json = exchange.requestJson ?? (contentType === undefined || contentType.includes('json') ? parseJsonBody(exchange.request) : undefined);
+  const context = readTraceContext(exchange.requestHeaders, json);
+  let facts: RequestFacts;
+  if (exchange.route && json !== undefined) {
+    facts = interpretRequest(exchange.route, json);
+  } else {
+    const raw = json ?? describeRawBody(readCapturedBody(exchange.request), exchange.request.truncated, exchange.request.totalBytes, contentType);
+    facts = { input: raw, modelParameters: {}, stream: false };
+  }
+  return { facts, json, context };
+}
+
+interface ResponseReading {
+  facts: ResponseFacts;
+  completionStartMs?: number;
+  streamCompleted: boolean;
+}
+
+function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReading {
+  const reading: ResponseReading = { facts: {}, streamCompleted: false };
+  if (exchange.response.capturedBytes === 0) return reading;
+  const contentType = header(exchange.responseHeaders, 'content-type') ?? '';
+  const encoding = header(exchange.responseHeaders, 'content-encoding');
+  const decoded = decodeCapturedBody(readCapturedBody(exchange.response), encoding, maxBytes);
+  if (!decoded) {
+    reading.facts.output = { contentType, contentEncoding: encoding, bytes: exchange.response.totalBytes };
+    return reading;
+  }
+  const truncated = exchange.response.truncated || decoded.truncated;
+  if (contentType.startsWith('text/event-stream')) {
+    const events = parseSseEvents(decoded.body);
+    reading.streamCompleted = events.length > 0 && isTerminalEvent(events[events.length - 1] as SseEvent);
+    reading.facts = exchange.route ? interpretStream(exchange.route, events) : { output: describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType) };
+    // Offsets index the body as received; they only map to arrival times when it was not compressed.
+    if (reading.facts.firstContentOffset !== undefined && !encoding) {
+      reading.completionStartMs = findArrivalTime(exchange.response, reading.facts.firstContentOffset);
+    }
+    return reading;
+  }
+  let json: unknown;
+  if (!truncated && contentType.includes('json')) {
+    try {
+      json = JSON.parse(decoded.body.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+  }
+  if (json !== undefined && exchange.route) reading.facts = interpretResponse(exchange.route, json);
+  else reading.facts.output = json ?? describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
+  return reading;
+}
+
+/** Level and status message: every failure a user would want to find in Langfuse is an ERROR with a reason. */
+function describeOutcome(exchange: Exchange, response: ResponseReading): string | undefined {
+  if (exchange.failure) return `${exchange.failure.code}: ${describeCause(exchange.failure.cause)}`;
+  const status = exchange.status ?? 0;
+  if (status >= 400) return `HTTP ${status}: ${response.facts.error?.message ?? 'error response from LiteLLM'}`;
+  if (response.facts.error) return `error in stream: ${response.facts.error.message}`;
+  if (exchange.brokenMidResponse) return `LiteLLM broke off the response: ${exchange.brokenMidResponse}`;
+  if (exchange.clientAborted && !response.streamCompleted) return 'client aborted the request before the response ended';
+  return undefined;
+}
+
+function nameExchange(exchange: Exchange, model: string | undefined): string {
+  if (!exchange.route) {
+    const q = exchange.url.indexOf('?');
+    return `${exchange.method} ${q === -1 ? exchange.url : exchange.url.slice(0, q)}`;
+  }
+  return model ? `${ROUTE_LABELS[exchange.route]} ${model}` : ROUTE_LABELS[exchange.route];
+}
+
+/**
+ * Creates the recorder: turns a finished exchange into one Langfuse generation span, with the attribute
+ * names and encodings of @langfuse/tracing (createObservationAttributes: JSON-serialized input, output,
+ * usage, cost, model parameters and completion start time; metadata flattened per key).
+ */
+export function createExchangeRecorder(options: RecorderOptions): (exchange: Exchange) => SpanRecord {
+  return function recordExchange(exchange) {
+    const { facts: request, context } = readRequestFacts(exchange);
+    const response = readResponseFacts(exchange, options.captureMaxBytes);
+    const model = response.facts.model ?? request.model;
+    const name = nameExchange(exchange, model);
+    const error = describeOutcome(exchange, response);
+    const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };
+    const set = (key: string, value: unknown) => {
+      if (value === undefined || value === null) return;
+      attributes[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
+    };
+
+    const redactAll = options.redactMessages || context.redactMessages;
+    set(A.OBSERVATION_INPUT, redactAll || context.maskInput ? REDACTED : request.input);
+    set(A.OBSERVATION_OUTPUT, redactAll || context.maskOutput ? REDACTED : response.facts.output);
+    set(A.OBSERVATION_MODEL, model);
+    if (Object.keys(request.modelParameters).length > 0) set(A.OBSERVATION_MODEL_PARAMETERS, request.modelParameters);
+    if (response.facts.usage && Object.keys(response.facts.usage).length > 0) set(A.OBSERVATION_USAGE_DETAILS, response.facts.usage);
+    const headerCost = Number(header(exchange.responseHeaders, 'x-litellm-response-cost'));
+    const cost = Number.isFinite(headerCost) && header(exchange.responseHeaders, 'x-litellm-response-cost') !== undefined ? headerCost : response.facts.costUsd;
+    if (cost !== undefined) set(A.OBSERVATION_COST_DETAILS, { total: cost });
+    if (response.completionStartMs !== undefined) set(A.OBSERVATION_COMPLETION_START_TIME, new Date(response.completionStartMs));
+    if (error) {
+      set(A.OBSERVATION_LEVEL, 'ERROR');
+      set(A.OBSERVATION_STATUS_MESSAGE, error);
+    }
+    set(A.ENVIRONMENT, options.environment);
+    set(A.RELEASE, context.release ?? options.release);
+    set(A.VERSION, context.version);
+
+    const metadata: Record<string, unknown> = {
+      route: exchange.route ?? 'other',
+      method: exchange.method,
+      path: exchange.url.split('?')[0],
+      http_status: exchange.failure?.status ?? exchange.status,
+      stream: request.stream || undefined,
+      finish_reason: response.facts.finishReason,
+      response_id: response.facts.responseId,
+      api_key_hash: hashApiKey(exchange.requestHeaders),
+      request_truncated: exchange.request.truncated || undefined,
+      response_truncated: exchange.response.truncated || undefined,
+      request_bytes: exchange.request.totalBytes,
+      response_bytes: exchange.response.totalBytes,
+      client_aborted: exchange.clientAborted || undefined,
+      ...listLitellmMetadata(exchange.responseHeaders),
+    };
+    for (const key in metadata) {
+      const value = metadata[key];
+      if (value !== undefined) attributes[`${A.OBSERVATION_METADATA}.${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+
+    // existing_trace_id joins someone else's trace: leave its name, user, session and tags alone (LiteLLM does the same).
+    if (!context.existingTrace) {
+      set(A.TRACE_NAME, context.traceName ?? name);
+      set(A.TRACE_USER_ID, context.userId);
+      set(A.TRACE_SESSION_ID, context.sessionId);
+      if (context.tags.length > 0) attributes[A.TRACE_TAGS] = context.tags;
+      if (context.traceMetadata) {
+        for (const key in context.traceMetadata) {
+          const value = context.traceMetadata[key];
+          if (value !== undefined && value !== null) attributes[`${A.TRACE_METADATA}.${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
+        }
+      }
+    }
+
+    return {
+      traceId: exchange.traceId,
+      spanId: exchange.spanId,
+      name: context.generationName ?? name,
+      startMs: exchange.startMs,
+      endMs: exchange.endMs,
+      attributes,
+      error,
+    };
+  };
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What replaces masked input or output: LiteLLM's own marker, so dashboards built on it keep working. */
+export const REDACTED = 'redacted-by-litellm';
+
+/**
+ * LiteLLM response headers worth keeping as generation metadata. An allowlist: a header not named here never
+ * reaches Langfuse, whatever LiteLLM (or a provider behind it) adds later.
+ */
+const LITELLM_METADATA_HEADERS: Record<string, string> = {
+  'x-litellm-call-id': 'litellm_call_id',
+  'x-litellm-model-id': 'litellm_model_id',
+  'x-litellm-model-group': 'litellm_model_group',
+  'x-litellm-model-api-base': 'litellm_model_api_base',
+  'x-litellm-response-cost': 'litellm_response_cost',
+  'x-litellm-response-duration-ms': 'litellm_response_duration_ms',
+  'x-litellm-overhead-duration-ms': 'litellm_overhead_duration_ms',
+  'x-litellm-attempted-retries': 'litellm_attempted_retries',
+  'x-litellm-attempted-fallbacks': 'litellm_attempted_fallbacks',
+  'x-litellm-version': 'litellm_version',
+  'x-litellm-key-spend': 'litellm_key_spend',
+  'x-ratelimit-remaining-requests': 'ratelimit_remaining_requests',
+  'x-ratelimit-remaining-tokens': 'ratelimit_remaining_tokens',
+};
+
+const stripQuery = (value: string): string => {
+  const q = value.indexOf('?');
+  return q === -1 ? value : value.slice(0, q);
+};
+
+/** Picks the allowlisted LiteLLM headers as metadata entries (the api base without any query string). */
+export function listLitellmMetadata(headers: IncomingHttpHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const name in LITELLM_METADATA_HEADERS) {
+    const raw = headers[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined || value === '') continue;
+    out[LITELLM_METADATA_HEADERS[name] as string] = name === 'x-litellm-model-api-base' ? stripQuery(value) : value;
+  }
+  return out;
+}
+
+/**
+ * A short one-way hash of the caller's API key (Bearer token, `x-api-key` or `api-key`): enough to group
+ * spend per key in Langfuse, useless for calling anything. The key itself never leaves the process.
+ */
+export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers.authorization;
+  let key: string | undefined;
+  if (typeof authorization === 'string') key = authorization.replace(/^Bearer\s+/i, '').trim();
+  key ||= (headers['x-api-key'] as string | undefined) ?? (headers['api-key'] as string | undefined);
+  if (!key) return undefined;
+  return `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
