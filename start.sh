@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs LiteLLM and the sidecar without Docker, for local development:
+#   LiteLLM  on 127.0.0.1:${LITELLM_PORT:-4001}  (from a Python venv, same version as the image)
+#   sidecar  on ${HOST:-0.0.0.0}:${PORT:-4000}   (clients point here, as they would at LiteLLM)
+# Needs Python >= 3.10 and Node >= 20.19. Reads .env when present (see env.example).
+# Usage: ./start.sh            start both; Ctrl-C stops both
+#        ./start.sh --install  only create the venv and install LiteLLM, then exit
+set -euo pipefail
+
+cd "$(dirname "$0")"
+
+# Same LiteLLM release as docker-compose.yml and litellm/Dockerfile.
+LITELLM_VERSION="1.110.2"
+
+if [[ -f .env ]]; then
+  set -a
+  # shellcheck disable=SC1091
+  . ./.env
+  set +a
+fi
+
+LITELLM_PORT="${LITELLM_PORT:-4001}"
+LITELLM_VENV="${LITELLM_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '[start.sh] %s\n' "$*" >&2; }
+
+install_litellm() {
+  if [[ ! -x "$LITELLM_VENV/bin/python" ]]; then
+    log "creating $LITELLM_VENV"
+    "$PYTHON" -m venv "$LITELLM_VENV"
+  fi
+  if ! "$LITELLM_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('litellm') != '$LITELLM_VERSION')" 2>/dev/null; then
+    log "installing litellm[proxy]==$LITELLM_VERSION into $LITELLM_VENV"
+    "$LITELLM_VENV/bin/pip" install --quiet --upgrade pip
+    "$LITELLM_VENV/bin/pip" install --quiet "litellm[proxy]==$LITELLM_VERSION"
+  fi
+}
+
+install_litellm
+if [[ "${1:-}" == "--install" ]]; then
+  log "LiteLLM $LITELLM_VERSION is installed in $LITELLM_VENV"
+  exit 0
+fi
+
+if [[ ! -d node_modules ]]; then
+  log "installing Node dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+log "building the sidecar (npm run build)"
+npm run build --silent
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  log "stopping"
+  # SIGTERM lets the sidecar drain in-flight calls and flush pending traces.
+  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+# --host 127.0.0.1: LiteLLM is only for the sidecar; without it LiteLLM binds every interface.
+log "starting LiteLLM on 127.0.0.1:$LITELLM_PORT"
+DISABLE_ADMIN_UI=True "$LITELLM_VENV/bin/litellm" --config config.yaml --host 127.0.0.1 --port "$LITELLM_PORT" &
+pids+=("$!")
+
+log "waiting for LiteLLM's /health/liveliness"
+for _ in $(seq 1 120); do
+  if "$LITELLM_VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$LITELLM_PORT/health/liveliness', timeout=2)" 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    log "LiteLLM exited; see its output above"
+    exit 1
+  fi
+  sleep 1
+done
+
+log "starting the sidecar on ${HOST:-0.0.0.0}:${PORT:-4000} -> http://127.0.0.1:$LITELLM_PORT"
+LITELLM_BASE_URL="http://127.0.0.1:$LITELLM_PORT" node dist/index.js &
+pids+=("$!")
+
+# Returns when either process exits (a loop rather than `wait -n`, which macOS's bash 3.2
+# lacks); the EXIT trap then stops the other one.
+while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
+  sleep 1
+done
