@@ -21,6 +21,8 @@ export interface RequestFacts {
   /** Model parameters: temperature, max_tokens, top_p, stop, seed, ... scalar values, or JSON strings for arrays/objects. */
   modelParameters: Record<string, string | number | boolean>;
   stream: boolean;
+  /** Generation metadata the request contributes: for the Responses API, `instructions`, `tools` and `previous_response_id`, kept out of the input the way Langfuse's OpenAI integration does. */
+  metadata?: Record<string, unknown>;
 }
 
 /** An error the upstream reported, in the body or inside a stream. */
@@ -28,6 +30,8 @@ export interface UpstreamErrorFacts {
   message: string;
   type?: string;
   code?: string;
+  /** The request parameter the error is about, when the upstream names one. */
+  param?: string;
 }
 
 /** What the response body (JSON or reconstructed SSE stream) says about a generation. */

@@ -1,0 +1,84 @@
+import type { LlmRoute } from './types';
+
+/*
+ * The LLM routes LiteLLM's proxy registers (1.110.x), as FastAPI route decorators:
+ * - proxy_server.py: `/v1/chat/completions`, `/chat/completions`, `/engines/{model:path}/chat/completions`,
+ *   `/openai/deployments/{model:path}/chat/completions` (Azure-compatible), and the same four shapes
+ *   for `/completions` and `/embeddings`;
+ * - response_api_endpoints/endpoints.py: `/v1/responses`, `/responses`, `/openai/v1/responses`, and
+ *   `/cursor/chat/completions` (Responses-style input, chat-style output);
+ * - anthropic_endpoints/endpoints.py: `/v1/messages` (the `/messages` spelling is accepted as the issue asks).
+ * `/anthropic/v1/messages` is LiteLLM's provider pass-through, not a LiteLLM generation: not ours.
+ * `/v1/messages/count_tokens` and `/v1/responses/{id}` are exact-match misses, as intended.
+ */
+const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
+  ['/v1/chat/completions', 'chat'],
+  ['/chat/completions', 'chat'],
+  ['/cursor/chat/completions', 'chat'],
+  ['/v1/completions', 'completions'],
+  ['/completions', 'completions'],
+  ['/v1/embeddings', 'embeddings'],
+  ['/embeddings', 'embeddings'],
+  ['/v1/responses', 'responses'],
+  ['/responses', 'responses'],
+  ['/openai/v1/responses', 'responses'],
+  ['/v1/messages', 'messages'],
+  ['/messages', 'messages'],
+]);
+
+/** Prefixes whose `{model:path}` segment names the deployment (Starlette's `path` convertor matches `.*`). */
+const MODEL_PATH_PREFIXES = ['/openai/deployments/', '/engines/'] as const;
+
+/**
+ * Suffixes after the model segment, most specific first: Starlette tries routes in registration
+ * order and chat is registered before completions, so `/engines/x/chat/completions` is chat,
+ * while `/engines/chat/completions` is a text completion for a model named `chat`.
+ */
+const MODEL_PATH_SUFFIXES: ReadonlyArray<readonly [string, LlmRoute]> = [
+  ['/chat/completions', 'chat'],
+  ['/completions', 'completions'],
+  ['/embeddings', 'embeddings'],
+];
+
+/** The path part of a request target: no query or fragment, one trailing slash tolerated. */
+function normalisePath(path: string): string {
+  let end = path.length;
+  const query = path.indexOf('?');
+  if (query !== -1) end = query;
+  const hash = path.indexOf('#');
+  if (hash !== -1 && hash < end) end = hash;
+  if (end > 1 && path.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return end === path.length ? path : path.slice(0, end);
+}
+
+/** Route and model segment for the Azure-style and engines paths, or undefined. */
+function matchModelPath(path: string): { route: LlmRoute; model: string } | undefined {
+  for (const prefix of MODEL_PATH_PREFIXES) {
+    if (!path.startsWith(prefix)) continue;
+    const rest = path.slice(prefix.length);
+    for (const [suffix, route] of MODEL_PATH_SUFFIXES) {
+      if (rest.endsWith(suffix)) return { route, model: rest.slice(0, rest.length - suffix.length) };
+    }
+  }
+  return undefined;
+}
+
+/** Which LLM route a request is (POST only), or undefined for everything else. */
+export function classifyRoute(method: string, path: string): LlmRoute | undefined {
+  if (typeof method !== 'string' || typeof path !== 'string') return undefined;
+  if (method !== 'POST' && method.toUpperCase() !== 'POST') return undefined;
+  const clean = normalisePath(path);
+  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route;
+}
+
+/** The deployment named in an Azure-style or engines path (`/openai/deployments/{model}/…`), else undefined. */
+export function readModelFromPath(path: string): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const model = matchModelPath(normalisePath(path))?.model;
+  if (model === undefined || model === '') return undefined;
+  try {
+    return decodeURIComponent(model);
+  } catch {
+    return model;
+  }
+}
