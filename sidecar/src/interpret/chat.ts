@@ -10,7 +10,7 @@ import { asArray, asNonEmptyString, asNumber, asObject, asString, parseJson, typ
  */
 function readChatMessage(value: unknown): unknown {
   const message = asObject(value);
-  if (message === undefined) return value;
+  if (message === undefined) return value === undefined ? null : value;
   const out: JsonObject = { role: asNonEmptyString(message.role) ?? 'assistant', content: message.content ?? null };
   const toolCalls = asArray(message.tool_calls);
   if (toolCalls !== undefined && toolCalls.length > 0) out.tool_calls = toolCalls;
