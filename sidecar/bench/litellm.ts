@@ -1,0 +1,112 @@
+/**
+ * Setup 5 needs a real LiteLLM Proxy: it is used when the end-to-end suite's virtualenv exists
+ * (.cache/litellm-venv, built by sidecar/e2e/), and skipped with a note otherwise.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOG_DIR, REPO_ROOT, startServerProcess, waitUntilHealthy, type ServerProcess } from './children';
+import { listProcessTree } from './proc-stats';
+import { findFreePort } from './setups';
+import { BENCH_MODEL } from './workloads';
+
+const VENV = path.join(REPO_ROOT, '.cache/litellm-venv');
+
+/** One running LiteLLM Proxy. */
+export interface LiteLlmServer {
+  url: string;
+  /** The server process and any workers it forked. */
+  pids(): number[];
+  stop(): Promise<number | null>;
+}
+
+/** The LiteLLM servers setup 5 uses: one plain, one with its own langfuse_otel callback (when its packages are there). */
+export interface LiteLlmServers {
+  version: string;
+  plain: LiteLlmServer;
+  otel?: LiteLlmServer;
+  notes: string[];
+}
+
+/** The LiteLLM version in the e2e virtualenv, or undefined when there is none. */
+export function findLiteLlm(): string | undefined {
+  const python = path.join(VENV, 'bin/python');
+  if (!fs.existsSync(path.join(VENV, 'bin/litellm'))) return undefined;
+  const probe = spawnSync(python, ['-c', "import importlib.metadata as m; print(m.version('litellm'))"], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+function hasOtelExporter(): boolean {
+  const probe = spawnSync(path.join(VENV, 'bin/python'), ['-c', 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http'], {
+    encoding: 'utf8',
+  });
+  return probe.status === 0;
+}
+
+function renderConfig(withOtel: boolean): string {
+  return [
+    '# Written by sidecar/bench/litellm.ts for one bench run.',
+    'model_list:',
+    `  - model_name: ${BENCH_MODEL}`,
+    '    litellm_params:',
+    '      model: openai/gpt-4o-mini',
+    '      api_base: os.environ/BENCH_UPSTREAM_BASE_URL',
+    '      api_key: sk-fake-upstream',
+    '  - model_name: bench-embed',
+    '    litellm_params:',
+    '      model: openai/text-embedding-3-small',
+    '      api_base: os.environ/BENCH_UPSTREAM_BASE_URL',
+    '      api_key: sk-fake-upstream',
+    '    model_info:',
+    '      mode: embedding',
+    'general_settings:',
+    '  master_key: os.environ/LITELLM_MASTER_KEY',
+    'litellm_settings:',
+    '  drop_params: true',
+    '  telemetry: false',
+    ...(withOtel ? ['  callbacks: ["langfuse_otel"]'] : []),
+    '',
+  ].join('\n');
+}
+
+async function startOne(name: string, options: { upstreamUrl: string; langfuseUrl: string; cpus?: string; withOtel: boolean }): Promise<LiteLlmServer> {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const configFile = path.join(LOG_DIR, `${name}.yaml`);
+  fs.writeFileSync(configFile, renderConfig(options.withOtel));
+  const port = await findFreePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${path.join(VENV, 'bin')}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME,
+    // Without these LiteLLM fetches a price list from the internet at start-up (shared/README.md).
+    LITELLM_OFFLINE_MODE: 'true',
+    LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+    LITELLM_MASTER_KEY: 'sk-bench',
+    BENCH_UPSTREAM_BASE_URL: `${options.upstreamUrl}/v1`,
+    ...(options.withOtel
+      ? { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_OTEL_HOST: options.langfuseUrl }
+      : {}),
+  };
+  const args = ['--config', configFile, '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'];
+  const server: ServerProcess = startServerProcess(name, path.join(VENV, 'bin/litellm'), args, { cpus: options.cpus, env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(server, `${url}/health/liveliness`, 180_000);
+  return { url, pids: () => listProcessTree(server.pid), stop: () => server.stop(15_000) };
+}
+
+/** Starts the LiteLLM servers pinned beside the proxy (their CPU is the cost being compared). */
+export async function startLiteLlmServers(options: { upstreamUrl: string; langfuseUrl: string; cpus?: string }): Promise<LiteLlmServers> {
+  const version = findLiteLlm() ?? 'unknown';
+  const notes: string[] = [];
+  const plain = await startOne('litellm-plain', { ...options, withOtel: false });
+  let otel: LiteLlmServer | undefined;
+  if (hasOtelExporter()) {
+    try {
+      otel = await startOne('litellm-otel', { ...options, withOtel: true });
+    } catch (error) {
+      notes.push(`LiteLLM with langfuse_otel skipped: ${String(error)}`);
+    }
+  } else {
+    notes.push('LiteLLM with langfuse_otel skipped: the virtualenv lacks opentelemetry-sdk / opentelemetry-exporter-otlp');
+  }
+  return { version, plain, otel, notes };
+}

@@ -1,0 +1,194 @@
+/**
+ * Measures one setup for one round: closed-loop throughput with CPU per request, open-loop latency,
+ * time to first byte, peak RSS under many open streams, and traces received versus requests forwarded.
+ */
+import { sleep, type NodeChild } from './children';
+import type { CannonResult, CannonSpec, RequestSpec, TtfbResult, TtfbSpec } from './load-worker';
+import { readRssMB, readTreeCpuMs } from './proc-stats';
+import type { Setup, SetupContext, Target } from './setups';
+import type { Profile, Workload, WorkloadName } from './workloads';
+
+/** The shared processes a measurement drives. */
+export interface Rig {
+  upstream: NodeChild;
+  langfuse: NodeChild;
+  loader: NodeChild;
+  context: SetupContext;
+  profile: Profile;
+  workloads: Workload[];
+}
+
+/** Closed-loop result with the setup's CPU cost. */
+export interface ThroughputResult extends CannonResult {
+  /** CPU time of the setup's processes per successful request (ms); absent for the direct setup. */
+  cpuMsPerRequest?: number;
+  /** Share of one core the setup's processes used during the run. */
+  cpuCores?: number;
+}
+
+/** Counts at the end of a setup's life: what the upstream saw and what Langfuse received. */
+export interface TraceCount {
+  forwarded: number;
+  spans: number;
+  traces: number;
+  exports: number;
+  unparsable: number;
+}
+
+/** Everything measured for one setup in one round. */
+export interface SetupRun {
+  setup: string;
+  round: number;
+  throughput: Partial<Record<WorkloadName, ThroughputResult>>;
+  latency: Partial<Record<WorkloadName, CannonResult>>;
+  ttfb?: TtfbResult;
+  streams?: CannonResult & { peakRssMB?: number };
+  peakRssMB?: number;
+  traces?: TraceCount;
+  exitCode?: number | null;
+  failed: number;
+}
+
+interface UpstreamCounts {
+  chat: number;
+  stream: number;
+  embeddings: number;
+}
+
+interface LangfuseCounts {
+  spans: number;
+  traces: number;
+  exports: number;
+  unparsable: number;
+}
+
+const HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
+
+function requestFor(target: Target, workload: Workload): RequestSpec {
+  return { url: `${target.url}${workload.path}`, method: 'POST', headers: HEADERS, body: workload.body };
+}
+
+/** Samples the summed VmRSS of some processes every 100 ms; the peak since the last reset is kept. */
+function startRssSampler(pids: number[]): { reset(): void; peak(): number; stop(): void } {
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, pids.reduce((sum, pid) => sum + readRssMB(pid).rss, 0));
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    reset: () => {
+      peak = 0;
+      sample();
+    },
+    peak: () => {
+      sample();
+      return peak;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Waits until the setup's exports have landed, so one phase's export work is not billed to the next. */
+async function waitForExports(rig: Rig, setup: Setup): Promise<void> {
+  if (setup.exporting === 'none') return;
+  if (setup.exporting === 'down') {
+    // Nothing arrives: give the exporter one tick of its 1 s timer (SIDECAR_EXPORT_INTERVAL_MS) to fail.
+    await sleep(1_200);
+    return;
+  }
+  // Done when every forwarded request has its trace, or when the count has stopped moving (drops, or
+  // exporters such as LiteLLM's that send several spans per call).
+  const started = Date.now();
+  let last = -1;
+  let still = 0;
+  while (Date.now() - started < 10_000) {
+    const { forwarded, traces } = await countTraces(rig);
+    if (traces >= forwarded) return;
+    still = traces === last ? still + 1 : 0;
+    if (still >= 5 && Date.now() - started > 1_500) return;
+    last = traces;
+    await sleep(100);
+  }
+}
+
+async function measureThroughput(rig: Rig, setup: Setup, target: Target, workload: Workload): Promise<ThroughputResult> {
+  const base = { ...requestFor(target, workload), connections: workload.connections };
+  await rig.loader.call<CannonResult>('cannon', { spec: { ...base, durationSec: rig.profile.warmupSec } satisfies CannonSpec });
+  await waitForExports(rig, setup);
+  const cpuBefore = readTreeCpuMs(target.pids);
+  const started = Date.now();
+  const result = await rig.loader.call<CannonResult>('cannon', { spec: { ...base, durationSec: rig.profile.throughputSec } satisfies CannonSpec });
+  const elapsedMs = Date.now() - started;
+  const cpuDuringMs = readTreeCpuMs(target.pids) - cpuBefore;
+  await waitForExports(rig, setup);
+  const cpuMs = readTreeCpuMs(target.pids) - cpuBefore;
+  if (target.pids.length === 0) return result;
+  return { ...result, cpuMsPerRequest: cpuMs / Math.max(1, result.ok), cpuCores: cpuDuringMs / elapsedMs };
+}
+
+async function measureStreams(rig: Rig, target: Target, workloads: Workload[], rss: ReturnType<typeof startRssSampler>) {
+  const stream = workloads.find((w) => w.name === 'stream')!;
+  const profile = rig.profile;
+  await rig.upstream.call('configure', { chunkDelayMs: profile.ttfbChunkDelayMs });
+  const ttfb = await rig.loader.call<TtfbResult>('ttfb', {
+    spec: { ...requestFor(target, stream), lanes: profile.ttfbLanes, requestsPerLane: profile.ttfbRequestsPerLane } satisfies TtfbSpec,
+  });
+  await rig.upstream.call('configure', { chunkDelayMs: profile.streamsChunkDelayMs });
+  rss.reset();
+  const streams = await rig.loader.call<CannonResult>('cannon', {
+    spec: { ...requestFor(target, stream), connections: profile.streamsConcurrency, durationSec: profile.streamsSec } satisfies CannonSpec,
+  });
+  const peakRssMB = target.pids.length > 0 ? rss.peak() : undefined;
+  await rig.upstream.call('configure', { chunkDelayMs: 0 });
+  return { ttfb, streams: { ...streams, peakRssMB } };
+}
+
+async function countTraces(rig: Rig): Promise<TraceCount> {
+  const upstream = await rig.upstream.call<UpstreamCounts>('stats');
+  const langfuse = await rig.langfuse.call<LangfuseCounts>('stats');
+  return {
+    forwarded: upstream.chat + upstream.stream + upstream.embeddings,
+    spans: langfuse.spans,
+    traces: langfuse.traces,
+    exports: langfuse.exports,
+    unparsable: langfuse.unparsable,
+  };
+}
+
+/** Starts a setup, measures every workload it supports, stops it, and counts its traces. */
+export async function measureSetup(rig: Rig, setup: Setup, round: number): Promise<SetupRun> {
+  const target = await setup.start(rig.context, `${setup.name}-r${round}`);
+  await rig.upstream.call('reset');
+  await rig.langfuse.call('reset');
+  const rss = startRssSampler(target.pids);
+  const workloads = rig.workloads.filter((w) => setup.workloads.includes(w.name));
+  const run: SetupRun = { setup: setup.name, round, throughput: {}, latency: {}, failed: 0 };
+  try {
+    for (const workload of workloads) run.throughput[workload.name] = await measureThroughput(rig, setup, target, workload);
+    for (const workload of workloads) {
+      const spec: CannonSpec = {
+        ...requestFor(target, workload),
+        connections: Math.min(16, workload.rate),
+        durationSec: rig.profile.latencySec,
+        overallRate: workload.rate,
+      };
+      run.latency[workload.name] = await rig.loader.call<CannonResult>('cannon', { spec });
+    }
+    if (setup.streams) Object.assign(run, await measureStreams(rig, target, workloads, rss));
+    run.peakRssMB = target.pids.length === 1 ? readRssMB(target.pids[0]!).peak : target.pids.length > 0 ? rss.peak() : undefined;
+  } finally {
+    rss.stop();
+    // SIGTERM drains the sidecar's export queue before it exits, so the count below is final.
+    run.exitCode = await target.stop();
+  }
+  if (setup.exporting === 'up') {
+    await waitForExports(rig, setup);
+    run.traces = await countTraces(rig);
+  }
+  run.failed =
+    Object.values(run.throughput).reduce((sum, r) => sum + r.failed, 0) +
+    Object.values(run.latency).reduce((sum, r) => sum + r.failed, 0) +
+    (run.ttfb?.failed ?? 0) +
+    (run.streams?.failed ?? 0);
+  return run;
+}

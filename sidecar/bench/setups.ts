@@ -1,0 +1,195 @@
+/**
+ * The setups of the benchmark issue: what sits between the load generator and the fake upstream.
+ * Each setup starts fresh for every round and reports the processes whose CPU and memory count as its cost.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
+import type { LiteLlmServers } from './litellm';
+import type { WorkloadName } from './workloads';
+
+/** Where processes run: the proxy under test alone on one set of CPUs, everything else on the other. */
+export interface Placement {
+  proxyCpus?: string;
+  otherCpus?: string;
+}
+
+/** What every setup can reach: the shared fakes and, when present, the shared LiteLLM servers. */
+export interface SetupContext {
+  placement: Placement;
+  upstreamUrl: string;
+  langfuseUrl: string;
+  /** A URL where nothing listens: "Langfuse down". */
+  closedUrl: string;
+  litellm?: LiteLlmServers;
+}
+
+/** A started setup. */
+export interface Target {
+  url: string;
+  /** The processes whose CPU time and RSS are this setup's cost (empty for the direct setup). */
+  pids: number[];
+  /** Stops what the setup started; resolves with the sidecar's exit code where there is one. */
+  stop(): Promise<number | null | undefined>;
+}
+
+/** How a setup's traces are expected to arrive at the fake Langfuse. */
+export type Exporting = 'none' | 'up' | 'down';
+
+/** One way of serving the load. */
+export interface Setup {
+  name: string;
+  label: string;
+  workloads: WorkloadName[];
+  /** Run the time-to-first-byte and the 200-open-streams measurements too. */
+  streams: boolean;
+  exporting: Exporting;
+  /** Whether traces received must equal requests forwarded (the sidecar's contract). */
+  checkTraces: boolean;
+  start(context: SetupContext, runName: string): Promise<Target>;
+}
+
+const ALL_WORKLOADS: WorkloadName[] = ['chat', 'stream', 'body-1mib', 'embeddings'];
+const SIDECAR_ENTRY = path.join(REPO_ROOT, 'dist/index.js');
+
+/** Finds a port where nothing listens (bound and released at once): for "Langfuse down", and for LiteLLM to bind. */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether the built sidecar exists (dist/index.js). */
+export function hasSidecarBuild(): boolean {
+  return fs.existsSync(SIDECAR_ENTRY);
+}
+
+async function startSidecar(
+  context: SetupContext,
+  runName: string,
+  options: { upstreamUrl: string; langfuseUrl: string; logLevel: string },
+): Promise<Target> {
+  // The port is chosen here rather than read from the "listening" line: that line is info level,
+  // and the bench runs the sidecar at warn so per-request logs do not dominate the figures.
+  const port = await findFreePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LITELLM_BASE_URL: options.upstreamUrl,
+    LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
+    LANGFUSE_SECRET_KEY: 'sk-lf-bench',
+    LANGFUSE_BASE_URL: options.langfuseUrl,
+    LOG_LEVEL: options.logLevel,
+    LOG_FORMAT: 'json',
+    SIDECAR_SHUTDOWN_GRACE_MS: '10000',
+  };
+  const server = startServerProcess(runName, process.execPath, [SIDECAR_ENTRY], { cpus: context.placement.proxyCpus, env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);
+  return { url, pids: [server.pid], stop: () => server.stop(15_000) };
+}
+
+function sidecarSetup(name: string, label: string, options: { down?: boolean; logLevel?: string; workloads?: WorkloadName[] }): Setup {
+  return {
+    name,
+    label,
+    workloads: options.workloads ?? ALL_WORKLOADS,
+    streams: options.workloads === undefined,
+    exporting: options.down ? 'down' : 'up',
+    checkTraces: !options.down,
+    start: (context, runName) =>
+      startSidecar(context, runName, {
+        upstreamUrl: context.upstreamUrl,
+        langfuseUrl: options.down ? context.closedUrl : context.langfuseUrl,
+        logLevel: options.logLevel ?? 'warn',
+      }),
+  };
+}
+
+/** Setups 1-4 (and the sidecar at its default log level), in table order. */
+export function createCoreSetups(options: { withSidecar: boolean; infoRun: boolean }): Setup[] {
+  const setups: Setup[] = [
+    {
+      name: 'direct',
+      label: '1. upstream directly',
+      workloads: ALL_WORKLOADS,
+      streams: true,
+      exporting: 'none',
+      checkTraces: false,
+      start: async (context) => ({ url: context.upstreamUrl, pids: [], stop: async () => undefined }),
+    },
+    {
+      name: 'bare-pipe',
+      label: '2. bare Node pipe',
+      workloads: ALL_WORKLOADS,
+      streams: true,
+      exporting: 'none',
+      checkTraces: false,
+      start: async (context) => {
+        const child = await startNodeChild('bare-proxy', {
+          cpus: context.placement.proxyCpus,
+          env: { BENCH_UPSTREAM_URL: context.upstreamUrl },
+        });
+        return { url: `http://127.0.0.1:${child.port}`, pids: [child.pid], stop: () => child.stop() };
+      },
+    },
+  ];
+  if (!options.withSidecar) return setups;
+  setups.push(
+    sidecarSetup('sidecar', '3. sidecar, tracing on', {}),
+    sidecarSetup('sidecar-down', '4. sidecar, Langfuse down', { down: true }),
+  );
+  if (options.infoRun) {
+    setups.push(sidecarSetup('sidecar-info', '3i. sidecar, LOG_LEVEL=info', { logLevel: 'info', workloads: ['chat'] }));
+  }
+  return setups;
+}
+
+/** Setup 5: LiteLLM alone, the sidecar in front of it, and LiteLLM with its own langfuse_otel callback. */
+export function createLiteLlmSetups(): Setup[] {
+  const common = { workloads: ['chat', 'stream'] as WorkloadName[], streams: false };
+  return [
+    {
+      ...common,
+      name: 'litellm',
+      label: '5a. LiteLLM directly',
+      exporting: 'none',
+      checkTraces: false,
+      start: async (context) => {
+        const litellm = context.litellm!.plain;
+        return { url: litellm.url, pids: litellm.pids(), stop: async () => undefined };
+      },
+    },
+    {
+      ...common,
+      name: 'sidecar+litellm',
+      label: '5b. sidecar -> LiteLLM',
+      exporting: 'up',
+      checkTraces: true,
+      start: async (context, runName) => {
+        const litellm = context.litellm!.plain;
+        const sidecar = await startSidecar(context, runName, { upstreamUrl: litellm.url, langfuseUrl: context.langfuseUrl, logLevel: 'warn' });
+        return { ...sidecar, pids: [...sidecar.pids, ...litellm.pids()] };
+      },
+    },
+    {
+      ...common,
+      name: 'litellm+otel',
+      label: '5c. LiteLLM + langfuse_otel',
+      exporting: 'up',
+      checkTraces: false,
+      start: async (context) => {
+        const litellm = context.litellm!.otel;
+        if (!litellm) throw new Error('LiteLLM with langfuse_otel did not start');
+        return { url: litellm.url, pids: litellm.pids(), stop: async () => undefined };
+      },
+    },
+  ];
+}

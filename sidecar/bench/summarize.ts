@@ -1,0 +1,146 @@
+/** Turns the rounds of every setup into medians, and checks them against the issue's targets. */
+import type { SetupRun } from './measure';
+import type { Setup } from './setups';
+import { maximum, median } from './stats';
+import type { WorkloadName } from './workloads';
+
+/** Medians over rounds of one setup on one workload. */
+export interface WorkloadFigures {
+  rps: number;
+  cpuUsPerRequest: number;
+  cpuCores: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Medians (peaks: maxima) over rounds of one setup's per-setup figures. */
+export interface SetupFigures {
+  name: string;
+  label: string;
+  rounds: number;
+  workloads: Partial<Record<WorkloadName, WorkloadFigures>>;
+  ttfbP50Ms: number;
+  ttfbP99Ms: number;
+  streamsPeakRssMB: number;
+  peakRssMB: number;
+  failed: number;
+  /** Summed over rounds. */
+  traces?: { forwarded: number; traces: number; spans: number };
+  badExitCodes: number;
+}
+
+/** One target of the issue, met or missed (undefined when this run could not measure it). */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+/** Collapses every setup's rounds into medians. */
+export function summarizeSetups(setups: Setup[], runs: SetupRun[]): SetupFigures[] {
+  return setups
+    .map((setup) => ({ setup, mine: runs.filter((run) => run.setup === setup.name) }))
+    .filter(({ mine }) => mine.length > 0)
+    .map(({ setup, mine }) => {
+      const workloads: SetupFigures['workloads'] = {};
+      for (const name of setup.workloads) {
+        workloads[name] = {
+          rps: median(mine.map((run) => run.throughput[name]?.rps)),
+          cpuUsPerRequest: median(mine.map((run) => run.throughput[name]?.cpuMsPerRequest)) * 1000,
+          cpuCores: median(mine.map((run) => run.throughput[name]?.cpuCores)),
+          p50Ms: median(mine.map((run) => run.latency[name]?.p50Ms)),
+          p99Ms: median(mine.map((run) => run.latency[name]?.p99Ms)),
+        };
+      }
+      const traced = mine.filter((run) => run.traces);
+      return {
+        name: setup.name,
+        label: setup.label,
+        rounds: mine.length,
+        workloads,
+        ttfbP50Ms: median(mine.map((run) => run.ttfb?.ttfbP50Ms)),
+        ttfbP99Ms: median(mine.map((run) => run.ttfb?.ttfbP99Ms)),
+        streamsPeakRssMB: maximum(mine.map((run) => run.streams?.peakRssMB)),
+        peakRssMB: maximum(mine.map((run) => run.peakRssMB)),
+        failed: mine.reduce((sum, run) => sum + run.failed, 0),
+        traces:
+          traced.length > 0
+            ? {
+                forwarded: traced.reduce((sum, run) => sum + run.traces!.forwarded, 0),
+                traces: traced.reduce((sum, run) => sum + run.traces!.traces, 0),
+                spans: traced.reduce((sum, run) => sum + run.traces!.spans, 0),
+              }
+            : undefined,
+        badExitCodes: mine.filter((run) => run.exitCode !== undefined && run.exitCode !== 0).length,
+      };
+    });
+}
+
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function check(target: string, measured: string, met: boolean, known: boolean): TargetCheck {
+  return { target, measured, met: known ? met : undefined };
+}
+
+/** The figures Langfuse being down must not move by more than 5 %. */
+function compareDown(up: SetupFigures, down: SetupFigures): { worst: string; deviation: number } {
+  const pairs: [string, number, number][] = [];
+  for (const [name, figures] of Object.entries(up.workloads)) {
+    const other = down.workloads[name as WorkloadName];
+    if (!figures || !other) continue;
+    pairs.push([`${name} req/s`, figures.rps, other.rps], [`${name} CPU/req`, figures.cpuUsPerRequest, other.cpuUsPerRequest]);
+    pairs.push([`${name} p50`, figures.p50Ms, other.p50Ms]);
+  }
+  pairs.push(['stream TTFB p50', up.ttfbP50Ms, down.ttfbP50Ms], ['peak RSS (200 streams)', up.streamsPeakRssMB, down.streamsPeakRssMB]);
+  let worst = { worst: 'none', deviation: 0 };
+  for (const [name, a, b] of pairs) {
+    if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) continue;
+    const deviation = Math.abs(b / a - 1);
+    if (deviation > worst.deviation) worst = { worst: `${name} ${fmt(a)} -> ${fmt(b)}`, deviation };
+  }
+  return worst;
+}
+
+/** Checks the issue's targets on this run's medians. */
+export function checkTargets(figures: SetupFigures[]): TargetCheck[] {
+  const find = (name: string) => figures.find((f) => f.name === name);
+  const direct = find('direct');
+  const bare = find('bare-pipe');
+  const sidecar = find('sidecar');
+  const down = find('sidecar-down');
+  const checks: TargetCheck[] = [];
+  if (!direct || !bare || !sidecar) return [{ target: 'sidecar targets', measured: 'the sidecar was not measured', met: undefined }];
+  const share = (sidecar.workloads.chat?.rps ?? NaN) / (bare.workloads.chat?.rps ?? NaN);
+  checks.push(check('small chat throughput >= 70 % of the bare pipe', `${fmt(share * 100, 0)} %`, share >= 0.7, Number.isFinite(share)));
+  const addedP50 = (sidecar.workloads.chat?.p50Ms ?? NaN) - (direct.workloads.chat?.p50Ms ?? NaN);
+  const addedP99 = (sidecar.workloads.chat?.p99Ms ?? NaN) - (direct.workloads.chat?.p99Ms ?? NaN);
+  checks.push(check('small chat added p50 <= 0.5 ms over direct', `+${fmt(addedP50)} ms`, addedP50 <= 0.5, Number.isFinite(addedP50)));
+  checks.push(check('small chat added p99 <= 2 ms over direct', `+${fmt(addedP99)} ms`, addedP99 <= 2, Number.isFinite(addedP99)));
+  const addedTtfb = sidecar.ttfbP50Ms - direct.ttfbP50Ms;
+  checks.push(check('stream TTFB p50 within 1 ms of direct', `+${fmt(addedTtfb)} ms`, addedTtfb <= 1, Number.isFinite(addedTtfb)));
+  if (down) {
+    const { worst, deviation } = compareDown(sidecar, down);
+    checks.push(check('Langfuse down moves no sidecar figure > 5 %', `worst ${fmt(deviation * 100, 1)} % (${worst})`, deviation <= 0.05, true));
+    checks.push(check('Langfuse down: every request succeeds', `${down.failed} failed`, down.failed === 0, true));
+  }
+  checks.push(
+    check('peak RSS with 200 open streams < 150 MB', `${fmt(sidecar.streamsPeakRssMB, 0)} MB`, sidecar.streamsPeakRssMB < 150, Number.isFinite(sidecar.streamsPeakRssMB)),
+  );
+  for (const traced of figures.filter((f) => f.traces && (f.name.startsWith('sidecar') && f.name !== 'sidecar-down'))) {
+    const t = traced.traces!;
+    checks.push(check(`${traced.name}: traces received = requests sent`, `${t.traces} traces / ${t.forwarded} requests (${t.spans} spans)`, t.traces === t.forwarded, true));
+  }
+  const litellm = find('litellm');
+  const fronted = find('sidecar+litellm');
+  const otel = find('litellm+otel');
+  if (litellm && fronted) {
+    const cost = 1 - (fronted.workloads.chat?.rps ?? NaN) / (litellm.workloads.chat?.rps ?? NaN);
+    checks.push(check('sidecar in front costs LiteLLM < 5 % of throughput', `${fmt(cost * 100, 1)} %`, cost < 0.05, Number.isFinite(cost)));
+  }
+  if (fronted && otel) {
+    const a = fronted.workloads.chat?.rps ?? NaN;
+    const b = otel.workloads.chat?.rps ?? NaN;
+    checks.push(check('sidecar + LiteLLM faster than LiteLLM + langfuse_otel', `${fmt(a, 0)} vs ${fmt(b, 0)} req/s`, a > b, Number.isFinite(a / b)));
+  }
+  return checks;
+}
