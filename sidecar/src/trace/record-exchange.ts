@@ -157,6 +157,9 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     set(A.VERSION, context.version);
 
     const metadata: Record<string, unknown> = {
+      // What the request contributes (Responses API instructions, tools, previous_response_id) first, so the sidecar's own keys win;
+      // instructions are prompt content, so they go wherever the input goes.
+      ...(redactAll || context.maskInput ? undefined : request.metadata),
       route: exchange.route ?? 'other',
       method: exchange.method,
       path: exchange.url.split('?')[0],
