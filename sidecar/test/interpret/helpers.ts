@@ -23,7 +23,7 @@ export function dataFrames(...payloads: unknown[]): SseFrame[] {
 }
 
 /** Frames named by their payload's `type` (Anthropic and Responses API style). */
-export function typedFrames(...payloads: Array<{ type: string }>): SseFrame[] {
+export function typedFrames(...payloads: Array<{ type: string; [key: string]: unknown }>): SseFrame[] {
   return payloads.map((data) => ({ event: data.type, data }));
 }
 

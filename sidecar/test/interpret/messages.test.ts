@@ -156,7 +156,7 @@ describe('Anthropic Messages stream', () => {
 
   it('an error event is the error; the text so far is kept', () => {
     const body = toSseBody(
-      typedFrames(messageStart, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, textDelta(0, 'Par'), { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } as { type: string }),
+      typedFrames(messageStart, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, textDelta(0, 'Par'), { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
     );
     const facts = interpretSseBody('messages', body);
     expect(facts.error).toEqual({ message: 'Overloaded', type: 'overloaded_error' });
