@@ -44,8 +44,10 @@ export function createLogger(options: LoggerOptions): Logger {
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:standard' } } });
   }
-  // Asynchronous writes keep logging off the request's critical path; shutdown flushes them.
-  return pino(base, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  // Asynchronous writes keep logging off the request's critical path (sonic-boom coalesces lines while a
+  // write is in flight); shutdown flushes them. No minLength: a 4 KB minimum held the `listening` line and
+  // the rate-limited drop warnings in memory until enough other lines arrived, at low traffic forever.
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }
 
 export type { Logger };
