@@ -23,14 +23,28 @@ function renderValue(value: AttributeValue): string {
   return `{"arrayValue":{"values":[${value.map((item) => `{"stringValue":${JSON.stringify(item)}}`).join(',')}]}}`;
 }
 
+// Attribute keys repeat on every span: render each `{"key":…,"value":` prefix once. Bounded, since
+// keys come from the code plus client-chosen trace metadata keys; past the bound, render without caching.
+const keyPrefixes = new Map<string, string>();
+const MAX_CACHED_KEYS = 4096;
+
+function renderKeyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `{"key":${JSON.stringify(key)},"value":`;
+    if (keyPrefixes.size < MAX_CACHED_KEYS) keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
 function renderAttributes(attributes: Record<string, AttributeValue>): string {
-  const parts: string[] = [];
+  let out = '';
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
-    parts.push(`{"key":${JSON.stringify(key)},"value":${renderValue(value)}}`);
+    out += `${out === '' ? '' : ','}${renderKeyPrefix(key)}${renderValue(value)}}`;
   }
-  return `[${parts.join(',')}]`;
+  return `[${out}]`;
 }
 
 /** Renders one span as the JSON of an OTLP Span (kind INTERNAL, as the Langfuse SDK's spans are). */

@@ -52,5 +52,15 @@ export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
   if (typeof authorization === 'string') key = authorization.replace(/^Bearer\s+/i, '').trim();
   key ||= (headers['x-api-key'] as string | undefined) ?? (headers['api-key'] as string | undefined);
   if (!key) return undefined;
-  return `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  let hash = recentKeyHashes.get(key);
+  if (hash === undefined) {
+    hash = `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+    // A handful of keys make most calls: remember recent ones (bounded, cleared when full).
+    if (recentKeyHashes.size >= MAX_RECENT_KEYS) recentKeyHashes.clear();
+    recentKeyHashes.set(key, hash);
+  }
+  return hash;
 }
+
+const recentKeyHashes = new Map<string, string>();
+const MAX_RECENT_KEYS = 1024;
