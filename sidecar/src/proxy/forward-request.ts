@@ -101,11 +101,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       exchange.responseHeaders = upstreamRes.headers;
       let extra: string[] | undefined;
       if (traced) {
-        const early = decideTraceEarly(req.headers, exchange.request);
-        noLog = early.noLog;
-        exchange.requestJson = early.json;
-        exchange.traceId = early.traceId ?? createRandomTraceId();
-        exchange.spanId = createRandomSpanId();
+        decideTrace();
         if (!noLog) extra = [TRACE_ID_HEADER, exchange.traceId];
       }
       if (res.destroyed) {
@@ -130,6 +126,8 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     });
 
     upstreamReq.on('error', (error) => {
+      // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
+      if (finished) return;
       if (res.headersSent) {
         breakMidResponse(error);
         return;
@@ -137,21 +135,19 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       const failure = classifyUpstreamError(error);
       exchange.failure = failure;
       metrics.upstreamErrorsTotal++;
-      if (traced && !exchange.traceId) {
-        exchange.traceId = createRandomTraceId();
-        exchange.spanId = createRandomSpanId();
-      }
+      decideTrace();
       if (res.destroyed) return;
       const body = renderUpstreamErrorBody(failure);
       const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      if (traced) headers[TRACE_ID_HEADER] = exchange.traceId;
+      if (traced && !noLog) headers[TRACE_ID_HEADER] = exchange.traceId;
       res.writeHead(failure.status, headers);
       res.end(body);
     });
 
     /** After the head went out an HTTP status can no longer change: end an event stream with an error event, cut anything else. */
     function breakMidResponse(error: Error): void {
-      if (exchange.brokenMidResponse || res.writableEnded) return;
+      // `finished`: the client left first and we destroyed the upstream response ourselves.
+      if (finished || exchange.brokenMidResponse || res.writableEnded) return;
       exchange.brokenMidResponse = describeCause(error);
       metrics.upstreamErrorsTotal++;
       const contentType = String(exchange.responseHeaders?.['content-type'] ?? '');
@@ -175,8 +171,20 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
         if (exchange.clientAborted) metrics.clientAbortsTotal++;
         upstreamReq.destroy();
       }
+      // A client that left before LiteLLM answered still gets its trace, under the id (and no-log) its request asked for.
+      decideTrace();
       logRequest(logger, exchange, res.statusCode);
       if (traced && !noLog) options.recordExchange(exchange);
     });
+
+    /** Fixes the trace id (client-chosen or random) and the no-log flag once, from the headers and the request body. */
+    function decideTrace(): void {
+      if (!traced || exchange.traceId) return;
+      const early = decideTraceEarly(req.headers, exchange.request);
+      noLog = early.noLog;
+      exchange.requestJson = early.json;
+      exchange.traceId = early.traceId ?? createRandomTraceId();
+      exchange.spanId = createRandomSpanId();
+    }
   };
 }
