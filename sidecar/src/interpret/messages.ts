@@ -66,7 +66,7 @@ function mergeUsage(target: JsonObject, source: unknown): void {
 }
 
 /** The block a delta refers to, created from the delta's kind when its start event was not seen. */
-function blockFor(state: StreamState, index: number, type: string): JsonObject {
+function findOrCreateBlock(state: StreamState, index: number, type: string): JsonObject {
   let block = state.blocks.get(index);
   if (block === undefined) {
     block = type === 'text' ? { type, text: '' } : type === 'thinking' ? { type, thinking: '' } : { type };
@@ -83,19 +83,19 @@ function applyBlockDelta(state: StreamState, event: JsonObject): boolean {
   switch (delta.type) {
     case 'text_delta': {
       const text = asString(delta.text) ?? '';
-      const block = blockFor(state, index, 'text');
+      const block = findOrCreateBlock(state, index, 'text');
       block.text = (asString(block.text) ?? '') + text;
       return text !== '';
     }
     case 'thinking_delta': {
       const thinking = asString(delta.thinking) ?? '';
-      const block = blockFor(state, index, 'thinking');
+      const block = findOrCreateBlock(state, index, 'thinking');
       block.thinking = (asString(block.thinking) ?? '') + thinking;
       return thinking !== '';
     }
     case 'input_json_delta': {
       const partial = asString(delta.partial_json) ?? '';
-      blockFor(state, index, 'tool_use');
+      findOrCreateBlock(state, index, 'tool_use');
       state.partialJson.set(index, (state.partialJson.get(index) ?? '') + partial);
       return partial !== '';
     }

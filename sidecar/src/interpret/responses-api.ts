@@ -65,7 +65,7 @@ function appendToPart(item: JsonObject, listKey: string, index: number, partType
 }
 
 /** The output item a delta event refers to, created as a bare item of `type` when its `added` event was not seen. */
-function itemFor(items: Map<number, JsonObject>, event: JsonObject, type: string): JsonObject {
+function findOrCreateItem(items: Map<number, JsonObject>, event: JsonObject, type: string): JsonObject {
   const index = asNumber(event.output_index) ?? 0;
   let item = items.get(index);
   if (item === undefined) {
@@ -88,21 +88,21 @@ function applyStreamEvent(items: Map<number, JsonObject>, event: JsonObject): bo
       return type === 'response.output_item.added' && item.type === 'function_call' && asNonEmptyString(item.name) !== undefined;
     }
     case 'response.output_text.delta':
-      appendToPart(itemFor(items, event, 'message'), 'content', asNumber(event.content_index) ?? 0, 'output_text', 'text', delta);
+      appendToPart(findOrCreateItem(items, event, 'message'), 'content', asNumber(event.content_index) ?? 0, 'output_text', 'text', delta);
       return delta !== '';
     case 'response.refusal.delta':
-      appendToPart(itemFor(items, event, 'message'), 'content', asNumber(event.content_index) ?? 0, 'refusal', 'refusal', delta);
+      appendToPart(findOrCreateItem(items, event, 'message'), 'content', asNumber(event.content_index) ?? 0, 'refusal', 'refusal', delta);
       return delta !== '';
     case 'response.function_call_arguments.delta': {
-      const item = itemFor(items, event, 'function_call');
+      const item = findOrCreateItem(items, event, 'function_call');
       item.arguments = (asString(item.arguments) ?? '') + delta;
       return delta !== '';
     }
     case 'response.reasoning_summary_text.delta':
-      appendToPart(itemFor(items, event, 'reasoning'), 'summary', asNumber(event.summary_index) ?? 0, 'summary_text', 'text', delta);
+      appendToPart(findOrCreateItem(items, event, 'reasoning'), 'summary', asNumber(event.summary_index) ?? 0, 'summary_text', 'text', delta);
       return delta !== '';
     case 'response.reasoning_text.delta':
-      appendToPart(itemFor(items, event, 'reasoning'), 'content', asNumber(event.content_index) ?? 0, 'reasoning_text', 'text', delta);
+      appendToPart(findOrCreateItem(items, event, 'reasoning'), 'content', asNumber(event.content_index) ?? 0, 'reasoning_text', 'text', delta);
       return delta !== '';
     default:
       return false;

@@ -6,7 +6,7 @@ const COLON = 0x3a;
 const SPACE = 0x20;
 
 /** View any byte input as a Buffer without copying; strings are encoded once. */
-function toBuffer(body: unknown): Buffer | undefined {
+function viewAsBuffer(body: unknown): Buffer | undefined {
   if (Buffer.isBuffer(body)) return body;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -34,7 +34,7 @@ function isField(buf: Buffer, start: number, end: number, name: string): boolean
  */
 export function parseSseEvents(body: Buffer | string): SseEvent[] {
   const events: SseEvent[] = [];
-  const buf = toBuffer(body);
+  const buf = viewAsBuffer(body);
   if (buf === undefined) return events;
   const len = buf.length;
   let pos = len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;

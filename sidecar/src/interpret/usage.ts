@@ -49,7 +49,7 @@ function addCacheCreation(usage: UsageDetails, total: unknown, breakdown: unknow
 }
 
 /** Fills input/output/total from the raw totals minus the detail buckets already added. */
-function finish(usage: UsageDetails, input: number, inputDetails: number, output: number, outputDetails: number, total: number | undefined): UsageDetails {
+function fillTotals(usage: UsageDetails, input: number, inputDetails: number, output: number, outputDetails: number, total: number | undefined): UsageDetails {
   usage.input = Math.max(input - inputDetails, 0);
   usage.output = Math.max(output - outputDetails, 0);
   usage.total = total ?? input + output;
@@ -73,7 +73,7 @@ function mapPromptCompletionUsage(raw: JsonObject): UsageDetails {
   const outputDetails =
     addDetail(usage, 'output_reasoning_tokens', completionDetails?.reasoning_tokens) +
     addDetail(usage, 'output_audio_tokens', completionDetails?.audio_tokens);
-  return finish(usage, readCount(raw.prompt_tokens) ?? 0, inputDetails, readCount(raw.completion_tokens) ?? 0, outputDetails, readCount(raw.total_tokens));
+  return fillTotals(usage, readCount(raw.prompt_tokens) ?? 0, inputDetails, readCount(raw.completion_tokens) ?? 0, outputDetails, readCount(raw.total_tokens));
 }
 
 /** Responses API usage: `input_tokens` (cache-inclusive), `output_tokens`, `*_tokens_details`. */
@@ -87,7 +87,7 @@ function mapInputOutputUsage(raw: JsonObject): UsageDetails {
   const outputSub =
     addDetail(usage, 'output_reasoning_tokens', outputDetails?.reasoning_tokens) +
     addDetail(usage, 'output_audio_tokens', outputDetails?.audio_tokens);
-  return finish(usage, readCount(raw.input_tokens) ?? 0, inputSub, readCount(raw.output_tokens) ?? 0, outputSub, readCount(raw.total_tokens));
+  return fillTotals(usage, readCount(raw.input_tokens) ?? 0, inputSub, readCount(raw.output_tokens) ?? 0, outputSub, readCount(raw.total_tokens));
 }
 
 /** Maps an OpenAI-style usage object (chat, completions, embeddings or Responses shape). */
