@@ -172,7 +172,8 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
       response_truncated: exchange.response.truncated || undefined,
       request_bytes: exchange.request.totalBytes,
       response_bytes: exchange.response.totalBytes,
-      client_aborted: exchange.clientAborted || undefined,
+      // A close right after the stream's terminator is a completed call (see isTerminalEvent), not an abort.
+      client_aborted: (exchange.clientAborted && !response.streamCompleted) || undefined,
       ...listLitellmMetadata(exchange.responseHeaders),
     };
     for (const key in metadata) {
