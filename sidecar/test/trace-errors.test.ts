@@ -145,6 +145,24 @@ describe('LiteLLM unreachable or speaking garbage', () => {
     }
   });
 
+  test('refused calls keep the client-chosen trace id, and no-log ones are not traced', async () => {
+    const sidecar = await startSidecar(`http://127.0.0.1:${await findClosedPort()}`, langfuse.url);
+    try {
+      const traceId = '0123456789abcdef0123456789abcdef';
+      const chosen = await postJson(sidecar.url, '/v1/chat/completions', { ...chat, metadata: { trace_id: traceId } });
+      expect(chosen.status).toBe(503);
+      expect(chosen.headers['x-langfuse-trace-id']).toBe(traceId);
+      await langfuse.waitForTrace(traceId);
+      const quiet = await postJson(sidecar.url, '/v1/chat/completions', { ...chat, 'no-log': true, metadata: { trace_name: 'quiet-refused' } });
+      expect(quiet.status).toBe(503);
+      expect(quiet.headers['x-langfuse-trace-id']).toBeUndefined();
+      await waitForTraceOf(langfuse, await postJson(sidecar.url, '/v1/chat/completions', chat));
+      expect(langfuse.requests.some((request) => request.body.includes('quiet-refused'))).toBe(false);
+    } finally {
+      await sidecar.close();
+    }
+  });
+
   test('an invalid HTTP answer → 502', async () => {
     const garbage = net.createServer((socket) => socket.once('data', () => socket.end('NOT HTTP AT ALL\r\n\r\n')));
     await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', () => resolve()));
