@@ -60,13 +60,15 @@ function mergeToolCall(calls: ToolCallState[], value: unknown): boolean {
   const delta = asObject(value);
   if (delta === undefined) return false;
   const index = asNumber(delta.index);
+  const slot = index !== undefined && Number.isInteger(index) && index >= 0 && index < 4096 ? index : undefined;
   const id = asNonEmptyString(delta.id);
-  let call: ToolCallState | undefined;
-  if (index !== undefined && index >= 0 && index < 4096) call = calls[index];
-  else if (id === undefined) call = calls[calls.length - 1]; // providers without `index` continue the last call
+  // Without an index, a piece without an id continues the last call.
+  let call = slot !== undefined ? calls[slot] : id === undefined ? calls[calls.length - 1] : undefined;
+  // A different id at a used index is a new call: some providers send every whole call at index 0.
+  if (call?.id !== undefined && id !== undefined && call.id !== id) call = undefined;
   if (call === undefined) {
     call = { name: '', arguments: '' };
-    if (index !== undefined && index >= 0 && index < 4096) calls[index] = call;
+    if (slot !== undefined && calls[slot] === undefined) calls[slot] = call;
     else calls.push(call);
   }
   if (id !== undefined && call.id === undefined) call.id = id;

@@ -91,6 +91,20 @@ describe('interpretStream: chat', () => {
     ]);
   });
 
+  it('keeps whole calls apart when a provider sends each at index 0 with its own id', () => {
+    const body = toSseBody(
+      dataFrames(
+        chunk({ tool_calls: [{ index: 0, id: 'call_x', type: 'function', function: { name: 'x', arguments: '{"a":1}' } }] }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_y', type: 'function', function: { name: 'y', arguments: '{"b":2}' } }] }),
+      ),
+    );
+    const output = interpretSseBody('chat', body).output as { tool_calls: Array<{ id: string; function: { name: string; arguments: string } }> };
+    expect(output.tool_calls.map((c) => [c.id, c.function.name, c.function.arguments])).toEqual([
+      ['call_x', 'x', '{"a":1}'],
+      ['call_y', 'y', '{"b":2}'],
+    ]);
+  });
+
   it('concatenates a streamed refusal and a legacy function call', () => {
     const refusal = interpretSseBody('chat', toSseBody(dataFrames(chunk({ role: 'assistant', refusal: "I'm sorry" }), chunk({ refusal: ', I cannot.' }), chunk({}, 'stop'))));
     expect(refusal.output).toEqual({ role: 'assistant', content: null, refusal: "I'm sorry, I cannot." });
