@@ -4,7 +4,7 @@
  */
 import { sleep, type NodeChild } from './children';
 import type { CannonResult, CannonSpec, RequestSpec, TtfbResult, TtfbSpec } from './load-worker';
-import { readRssMB, readTreeCpuMs } from './proc-stats';
+import { readMachineBusyMs, readRssMB, readTreeCpuMs } from './proc-stats';
 import type { Setup, SetupContext, Target } from './setups';
 import type { Profile, Workload, WorkloadName } from './workloads';
 
@@ -45,8 +45,12 @@ export interface SetupRun {
   streams?: CannonResult & { peakRssMB?: number };
   peakRssMB?: number;
   traces?: TraceCount;
+  /** The sidecar's own counters (/_sidecar/metrics) just before it was stopped. */
+  metrics?: Record<string, number>;
   exitCode?: number | null;
   failed: number;
+  /** Cores kept busy by processes outside the bench while this setup ran: other work on a shared machine. */
+  backgroundCores: number;
 }
 
 interface UpstreamCounts {
@@ -155,6 +159,17 @@ async function countTraces(rig: Rig): Promise<TraceCount> {
   };
 }
 
+/** Reads a Prometheus text page into name{labels} -> value. */
+async function readMetrics(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(url)).text();
+  const metrics: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) metrics[match[1]!] = Number(match[2]);
+  }
+  return metrics;
+}
+
 /** Starts a setup, measures every workload it supports, stops it, and counts its traces. */
 export async function measureSetup(rig: Rig, setup: Setup, round: number): Promise<SetupRun> {
   const target = await setup.start(rig.context, `${setup.name}-r${round}`);
@@ -162,7 +177,9 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
   await rig.langfuse.call('reset');
   const rss = startRssSampler(target.pids);
   const workloads = rig.workloads.filter((w) => setup.workloads.includes(w.name));
-  const run: SetupRun = { setup: setup.name, round, throughput: {}, latency: {}, failed: 0 };
+  const run: SetupRun = { setup: setup.name, round, throughput: {}, latency: {}, failed: 0, backgroundCores: 0 };
+  const ours = [process.pid, rig.upstream.pid, rig.langfuse.pid, rig.loader.pid, ...target.pids];
+  const started = { at: Date.now(), machine: readMachineBusyMs(), ours: readTreeCpuMs(ours) };
   try {
     for (const workload of workloads) run.throughput[workload.name] = await measureThroughput(rig, setup, target, workload);
     for (const workload of workloads) {
@@ -175,7 +192,10 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
       run.latency[workload.name] = await rig.loader.call<CannonResult>('cannon', { spec });
     }
     if (setup.streams) Object.assign(run, await measureStreams(rig, target, workloads, rss));
+    const busyMs = readMachineBusyMs() - started.machine - (readTreeCpuMs(ours) - started.ours);
+    run.backgroundCores = Math.max(0, busyMs / (Date.now() - started.at));
     run.peakRssMB = target.pids.length === 1 ? readRssMB(target.pids[0]!).peak : target.pids.length > 0 ? rss.peak() : undefined;
+    if (target.metricsUrl) run.metrics = await readMetrics(target.metricsUrl);
   } finally {
     rss.stop();
     // SIGTERM drains the sidecar's export queue before it exits, so the count below is final.

@@ -65,3 +65,10 @@ export function readRssMB(pid: number): { rss: number; peak: number } {
     return { rss: 0, peak: 0 };
   }
 }
+
+/** CPU time the whole machine spent busy (all CPUs, everything but idle and iowait), in milliseconds. */
+export function readMachineBusyMs(): number {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return ((user + nice + system + irq + softirq + steal) * 1000) / readClockTicks();
+}

@@ -81,9 +81,11 @@ export function formatSetupTable(figures: SetupFigures[]): string {
     num(f.peakRssMB, 0),
     String(f.failed),
     f.traces ? `${f.traces.traces} / ${f.traces.forwarded}` : '–',
+    f.badExitCodes > 0 ? `${f.badExitCodes} bad` : f.name.startsWith('sidecar') ? '0' : '–',
+    num(f.backgroundCores, 2),
   ]);
   return table(
-    ['setup', 'rounds', 'TTFB p50 ms', 'Δ vs direct', 'TTFB p99 ms', 'peak RSS MB, 200 streams', 'peak RSS MB, run', 'failed requests', 'traces / requests'],
+    ['setup', 'rounds', 'TTFB p50 ms', 'Δ vs direct', 'TTFB p99 ms', 'peak RSS MB, 200 streams', 'peak RSS MB, run', 'failed requests', 'traces / requests', 'non-zero exits', 'other load, cores'],
     rows,
   );
 }

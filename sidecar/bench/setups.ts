@@ -30,6 +30,8 @@ export interface Target {
   url: string;
   /** The processes whose CPU time and RSS are this setup's cost (empty for the direct setup). */
   pids: number[];
+  /** The sidecar's Prometheus endpoint, read once before it stops. */
+  metricsUrl?: string;
   /** Stops what the setup started; resolves with the sidecar's exit code where there is one. */
   stop(): Promise<number | null | undefined>;
 }
@@ -93,7 +95,7 @@ async function startSidecar(
   const server = startServerProcess(runName, process.execPath, [SIDECAR_ENTRY], { cpus: context.placement.proxyCpus, env });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);
-  return { url, pids: [server.pid], stop: () => server.stop(15_000) };
+  return { url, pids: [server.pid], metricsUrl: `${url}/_sidecar/metrics`, stop: () => server.stop(15_000) };
 }
 
 function sidecarSetup(name: string, label: string, options: { down?: boolean; logLevel?: string; workloads?: WorkloadName[] }): Setup {
@@ -137,7 +139,8 @@ export function createCoreSetups(options: { withSidecar: boolean; infoRun: boole
           cpus: context.placement.proxyCpus,
           env: { BENCH_UPSTREAM_URL: context.upstreamUrl },
         });
-        return { url: `http://127.0.0.1:${child.port}`, pids: [child.pid], stop: () => child.stop() };
+        // Its exit code is not a figure: only the sidecar's SIGTERM drain is checked.
+        return { url: `http://127.0.0.1:${child.port}`, pids: [child.pid], stop: async () => void (await child.stop()) };
       },
     },
   ];

@@ -27,6 +27,8 @@ export interface SetupFigures {
   /** Summed over rounds. */
   traces?: { forwarded: number; traces: number; spans: number };
   badExitCodes: number;
+  /** Median cores other work on the machine used while this setup ran: a noise gauge. */
+  backgroundCores: number;
 }
 
 /** One target of the issue, met or missed (undefined when this run could not measure it). */
@@ -72,6 +74,7 @@ export function summarizeSetups(setups: Setup[], runs: SetupRun[]): SetupFigures
               }
             : undefined,
         badExitCodes: mine.filter((run) => run.exitCode !== undefined && run.exitCode !== 0).length,
+        backgroundCores: median(mine.map((run) => run.backgroundCores)),
       };
     });
 }

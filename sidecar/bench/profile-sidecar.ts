@@ -1,0 +1,66 @@
+/**
+ * `npx tsx sidecar/bench/profile-sidecar.ts [workload] [seconds]`: runs the sidecar under `node --cpu-prof`
+ * with closed-loop load of one workload (default: chat), then prints where its CPU time went.
+ * Uses the bench's fakes and placement; the .cpuprofile stays in .cache/bench-prof/ for a flame graph viewer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildChildScripts, REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
+import type { CannonResult, CannonSpec } from './load-worker';
+import { findFreePort } from './setups';
+import { formatProfile, summarizeProfile } from './summarize-profile';
+import { createWorkloads } from './workloads';
+
+async function main(): Promise<void> {
+  const [workloadName = 'chat', seconds = '10'] = process.argv.slice(2);
+  const workload = createWorkloads().find((w) => w.name === workloadName);
+  if (!workload) throw new Error(`unknown workload ${workloadName}`);
+  buildChildScripts();
+  const upstream = await startNodeChild('fake-upstream', { cpus: '1' });
+  const langfuse = await startNodeChild('fake-langfuse', { cpus: '1' });
+  const loader = await startNodeChild('load-worker', { cpus: '1' });
+  const profileDir = path.join(REPO_ROOT, '.cache/bench-prof');
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  const port = await findFreePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LITELLM_BASE_URL: `http://127.0.0.1:${upstream.port}`,
+    LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
+    LANGFUSE_SECRET_KEY: 'sk-lf-bench',
+    LANGFUSE_BASE_URL: `http://127.0.0.1:${langfuse.port}`,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+  };
+  const sidecar = startServerProcess('sidecar-profile', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/index.js'], {
+    cpus: '0',
+    env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(sidecar, `${url}/_sidecar/health`, 15_000);
+  const spec: CannonSpec = {
+    url: `${url}${workload.path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+    body: workload.body,
+    connections: workload.connections,
+    durationSec: Number(seconds),
+  };
+  const result = await loader.call<CannonResult>('cannon', { spec });
+  process.stdout.write(`${workload.label}: ${result.ok} requests, ${result.rps.toFixed(0)} req/s, ${result.failed} failed\n`);
+  await sidecar.stop(30_000);
+  await Promise.all([upstream.stop(), langfuse.stop(), loader.stop()]);
+  const file = fs.readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no .cpuprofile written (did the sidecar exit cleanly?)');
+  const summary = summarizeProfile(path.join(profileDir, file), REPO_ROOT);
+  const where = path.relative(REPO_ROOT, path.join(profileDir, file));
+  const perRequestUs = (summary.busyMs * 1000) / Math.max(1, result.ok);
+  process.stdout.write(`\nProfile ${where}: ${summary.busyMs.toFixed(0)} ms busy (${perRequestUs.toFixed(0)} µs per request), ${summary.idleMs.toFixed(0)} ms idle\n\n`);
+  process.stdout.write(`Self time by file or package:\n${formatProfile(summary.files, 15)}\n\nSelf time by function:\n${formatProfile(summary.functions, 30)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`profile failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
