@@ -65,6 +65,8 @@ interface ResponseReading {
   facts: ResponseFacts;
   completionStartMs?: number;
   streamCompleted: boolean;
+  /** The decoded body passed the cap (a compressed body can be small on the wire and huge decoded). */
+  decodedTruncated?: boolean;
 }
 
 function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReading {
@@ -78,6 +80,7 @@ function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReadin
     return reading;
   }
   const truncated = exchange.response.truncated || decoded.truncated;
+  reading.decodedTruncated = decoded.truncated;
   if (contentType.startsWith('text/event-stream')) {
     const events = parseSseEvents(decoded.body);
     reading.streamCompleted = events.length > 0 && isTerminalEvent(events[events.length - 1] as SseEvent);
@@ -169,7 +172,7 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
       response_id: response.facts.responseId,
       api_key_hash: hashApiKey(exchange.requestHeaders),
       request_truncated: exchange.request.truncated || undefined,
-      response_truncated: exchange.response.truncated || undefined,
+      response_truncated: exchange.response.truncated || response.decodedTruncated || undefined,
       request_bytes: exchange.request.totalBytes,
       response_bytes: exchange.response.totalBytes,
       // A close right after the stream's terminator is a completed call (see isTerminalEvent), not an abort.
