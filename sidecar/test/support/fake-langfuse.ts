@@ -68,8 +68,8 @@ export function readSpans(body: string): ReceivedSpan[] {
   return spans;
 }
 
-/** Starts the fake Langfuse on 127.0.0.1:0. */
-export async function startFakeLangfuse(mode: LangfuseMode = 'ok'): Promise<FakeLangfuse> {
+/** Starts the fake Langfuse on 127.0.0.1:0 (or on `port`, to bring a "down" Langfuse back where the sidecar expects it). */
+export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Promise<FakeLangfuse> {
   const accepted: string[] = [];
   const sockets = new Set<Socket>();
   const fake: FakeLangfuse = {
@@ -127,7 +127,7 @@ export async function startFakeLangfuse(mode: LangfuseMode = 'ok'): Promise<Fake
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
 }
