@@ -174,7 +174,9 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       // A client that left before LiteLLM answered still gets its trace, under the id (and no-log) its request asked for.
       decideTrace();
       logRequest(logger, exchange, res.statusCode);
-      if (traced && !noLog) options.recordExchange(exchange);
+      // A redirect (LiteLLM's web framework answers a trailing-slash path with 307) is not an LLM call.
+      const redirected = exchange.status !== undefined && exchange.status >= 300 && exchange.status < 400;
+      if (traced && !noLog && !redirected) options.recordExchange(exchange);
     });
 
     /** Fixes the trace id (client-chosen or random) and the no-log flag once, from the headers and the request body. */
