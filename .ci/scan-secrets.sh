@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rc_file=.ci/secretlintrc.json
-secretlint=(node_modules/.bin/secretlint --secretlintrc "$rc_file" --no-glob --maskSecrets)
+secretlint=(node_modules/.bin/secretlint --secretlintrc "$rc_file" --no-glob --maskSecrets --no-color)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0

@@ -79,6 +79,8 @@ export function checkLitellmConfig(text: string, file: string): LitellmConfigRep
       problems.push({ file, line, key, message: 'is a URL with a password in it; read the whole URL from os.environ/NAME' });
     }
   });
+  // In file order, so the output reads top to bottom like the file (a missing model_list, with no line, first).
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return report;
 }
 
