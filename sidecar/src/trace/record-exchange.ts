@@ -3,12 +3,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
 import { decodeCapturedBody } from '../capture/decode-body';
 import type { AttributeValue, SpanRecord } from '../export/span-record';
-import { interpretRequest, interpretResponse, interpretStream, parseSseEvents } from '../interpret';
+import { interpretRequest, interpretResponse, interpretStream, parseSseEvents, readModelFromPath } from '../interpret';
 import type { LlmRoute, RequestFacts, ResponseFacts, SseEvent } from '../interpret/types';
 import { describeCause } from '../proxy/upstream-errors';
 import type { Exchange } from './exchange';
 import { parseJsonBody, readTraceContext, type TraceContext } from './read-trace-context';
-import { hashApiKey, listLitellmMetadata, REDACTED } from './redact';
+import { hashApiKey, listLitellmMetadata, REDACTED, redactCredentialFields, redactCredentialText } from './redact';
 
 /** Options for createExchangeRecorder. */
 export interface RecorderOptions {
@@ -34,8 +34,13 @@ const header = (headers: IncomingHttpHeaders | undefined, name: string): string 
 
 // LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
 // (the Python openai client may close as soon as it read `data: [DONE]`, before the response ends).
+const TERMINAL_TYPES = ['"type":"message_stop"', '"type": "message_stop"', '"type":"response.completed"', '"type": "response.completed"'];
 const isTerminalEvent = (event: SseEvent): boolean =>
-  event.data === '[DONE]' || event.event === 'message_stop' || event.event === 'response.completed';
+  event.data === '[DONE]' ||
+  event.event === 'message_stop' ||
+  event.event === 'response.completed' ||
+  // LiteLLM's /v1/messages and /v1/responses streams may be data-only frames: the type is inside the JSON.
+  TERMINAL_TYPES.some((marker) => event.data.includes(marker));
 
 /** A body that could not be parsed whole (truncated, or not JSON) is shown as text, with its size. */
 function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, contentType: string | undefined): unknown {
@@ -43,7 +48,8 @@ function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, c
   if (contentType && !/json|text|event-stream|x-www-form-urlencoded/.test(contentType)) {
     return { contentType, bytes: totalBytes };
   }
-  const text = body.toString('utf8');
+  // Unparsed text may still hold credentials (a truncated body's `"api_key": …`, a form's `password=`).
+  const text = redactCredentialText(body.toString('utf8'), contentType?.includes('x-www-form-urlencoded') === true);
   return truncated ? `${text}\n[truncated by the sidecar: ${totalBytes} bytes in all]` : text;
 }
 
@@ -55,7 +61,7 @@ function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unkn
   if (exchange.route && json !== undefined) {
     facts = interpretRequest(exchange.route, json);
   } else {
-    const raw = json ?? describeRawBody(readCapturedBody(exchange.request), exchange.request.truncated, exchange.request.totalBytes, contentType);
+    const raw = json !== undefined ? redactCredentialFields(json) : describeRawBody(readCapturedBody(exchange.request), exchange.request.truncated, exchange.request.totalBytes, contentType);
     facts = { input: raw, modelParameters: {}, stream: false };
   }
   return { facts, json, context };
@@ -100,7 +106,7 @@ function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReadin
     }
   }
   if (json !== undefined && exchange.route) reading.facts = interpretResponse(exchange.route, json);
-  else reading.facts.output = json ?? describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
+  else reading.facts.output = json !== undefined ? redactCredentialFields(json) : describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
   return reading;
 }
 
@@ -132,7 +138,8 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
   return function recordExchange(exchange) {
     const { facts: request, context } = readRequestFacts(exchange);
     const response = readResponseFacts(exchange, options.captureMaxBytes);
-    const model = response.facts.model ?? request.model;
+    // Azure-style routes (/openai/deployments/{model}/…) may name the model only in the path.
+    const model = response.facts.model ?? request.model ?? readModelFromPath(exchange.url.split('?')[0] as string);
     const name = nameExchange(exchange, model);
     const error = describeOutcome(exchange, response);
     const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };

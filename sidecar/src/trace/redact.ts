@@ -64,3 +64,49 @@ export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
 
 const recentKeyHashes = new Map<string, string>();
 const MAX_RECENT_KEYS = 1024;
+
+/** What replaces a credential found in a recorded body. */
+export const REDACTED_CREDENTIAL = '[redacted]';
+
+// Field names that hold credentials in LiteLLM's management API and provider configs: `key`/`keys` (/key/*),
+// `token`, `api_key` and `*_api_key`, `master_key`, `aws_secret_access_key`, `vertex_credentials`, `password` (/login)...
+const CREDENTIAL_FIELD = /(?:^|[_-])(?:api[_-]?key|key|keys|token|secret|password|passwd|authorization|credentials?|private[_-]?key)$/i;
+const MAX_DEPTH = 32;
+
+/** True for a field name whose value is a credential. */
+export function isCredentialField(name: string): boolean {
+  return CREDENTIAL_FIELD.test(name);
+}
+
+/**
+ * A copy of a parsed body with every credential field's value replaced. Used for bodies the sidecar records
+ * as they are (routes other than the LLM ones, traced with SIDECAR_TRACE_ALL_ROUTES), where /key/generate
+ * answers with a new key and /model/new carries provider keys.
+ */
+export function redactCredentialFields(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => redactCredentialFields(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    out[name] = isCredentialField(name) && item !== null && item !== '' ? REDACTED_CREDENTIAL : redactCredentialFields(item, depth + 1);
+  }
+  return out;
+}
+
+// `"name": "value"` in JSON text (the closing quote may be cut off by the capture cap), and `name=value` form pairs.
+const JSON_STRING_FIELD = /"((?:[^"\\]|\\.){1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"?/g;
+const FORM_FIELD = /(^|&)([^=&]{1,100})=([^&]*)/g;
+
+const decodeFormName = (name: string): string => {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+};
+
+/** Body text that could not be parsed (truncated JSON, a form) with credential values blanked. */
+export function redactCredentialText(text: string, form: boolean): string {
+  if (form) return text.replace(FORM_FIELD, (match, lead: string, name: string) => (isCredentialField(decodeFormName(name)) ? `${lead}${name}=${REDACTED_CREDENTIAL}` : match));
+  return text.replace(JSON_STRING_FIELD, (match, name: string, colon: string) => (isCredentialField(name) ? `"${name}"${colon}"${REDACTED_CREDENTIAL}"` : match));
+}
