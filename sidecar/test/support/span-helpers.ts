@@ -29,7 +29,8 @@ export async function waitForTraceOf(langfuse: FakeLangfuse, response: RawRespon
   return langfuse.waitForTrace(traceId);
 }
 
-/** A JSON-encoded attribute, parsed (undefined when absent). */
+/** A JSON-encoded attribute, parsed (undefined when absent); any, since tests compare arbitrary shapes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function readJsonAttribute(span: ReceivedSpan, key: string): any {
   const value = span.attributes[key];
   if (value === undefined) return undefined;
