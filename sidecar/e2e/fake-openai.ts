@@ -101,10 +101,13 @@ function handleChat(body: Record<string, unknown>, res: ServerResponse): void {
 
 function handleEmbeddings(body: Record<string, unknown>, res: ServerResponse): void {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const vector = [0.1, 0.2, 0.3, 0.4];
+  const base64 = body.encoding_format === 'base64';
   sendJson(res, 200, {
     object: 'list',
     model: 'text-embedding-3-small',
-    data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3, 0.4] })),
+    // Like OpenAI: base64 little-endian float32 when asked (the openai npm client asks by default).
+    data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector })),
     usage: { prompt_tokens: 5 * inputs.length, total_tokens: 5 * inputs.length },
   });
 }
