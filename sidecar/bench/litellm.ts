@@ -36,11 +36,32 @@ export function findLiteLlm(): string | undefined {
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
-function hasOtelExporter(): boolean {
-  const probe = spawnSync(path.join(VENV, 'bin/python'), ['-c', 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http'], {
-    encoding: 'utf8',
-  });
-  return probe.status === 0;
+// The versions LiteLLM 1.110.2 pins for its proxy runtime (its `proxy-runtime` extra).
+const OTEL_PACKAGES = ['opentelemetry-sdk==1.45.2', 'opentelemetry-exporter-otlp-proto-http==1.45.2'];
+const OTEL_VENV = path.join(REPO_ROOT, '.cache/bench-otel-venv');
+
+function canImportOtel(python: string): boolean {
+  return spawnSync(python, ['-c', 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * The e2e virtualenv carries LiteLLM without the OpenTelemetry SDK its langfuse_otel callback needs. Rather than
+ * change that shared environment, the bench makes its own small one that sees the e2e packages through a .pth
+ * file and adds only the OTel packages. Returns its python, or undefined when it cannot be built.
+ */
+function ensureOtelPython(): string | undefined {
+  const e2ePython = path.join(VENV, 'bin/python');
+  if (canImportOtel(e2ePython)) return e2ePython;
+  const python = path.join(OTEL_VENV, 'bin/python');
+  if (fs.existsSync(python) && canImportOtel(python)) return python;
+  const quiet = { stdio: 'ignore' as const };
+  if (spawnSync(e2ePython, ['-m', 'venv', OTEL_VENV], quiet).status !== 0) return undefined;
+  const sitePackages = (dir: string) =>
+    spawnSync(dir, ['-c', "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: 'utf8' }).stdout.trim();
+  fs.writeFileSync(path.join(sitePackages(python), 'e2e-litellm-venv.pth'), `${sitePackages(e2ePython)}\n`);
+  process.stdout.write(`Installing ${OTEL_PACKAGES.join(' ')} into ${path.relative(REPO_ROOT, OTEL_VENV)}...\n`);
+  if (spawnSync(python, ['-m', 'pip', 'install', '-q', ...OTEL_PACKAGES], quiet).status !== 0) return undefined;
+  return canImportOtel(python) ? python : undefined;
 }
 
 function renderConfig(withOtel: boolean): string {
@@ -69,7 +90,10 @@ function renderConfig(withOtel: boolean): string {
   ].join('\n');
 }
 
-async function startOne(name: string, options: { upstreamUrl: string; langfuseUrl: string; cpus?: string; withOtel: boolean }): Promise<LiteLlmServer> {
+async function startOne(
+  name: string,
+  options: { upstreamUrl: string; langfuseUrl: string; cpus?: string; withOtel: boolean; python: string },
+): Promise<LiteLlmServer> {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const configFile = path.join(LOG_DIR, `${name}.yaml`);
   fs.writeFileSync(configFile, renderConfig(options.withOtel));
@@ -86,8 +110,8 @@ async function startOne(name: string, options: { upstreamUrl: string; langfuseUr
       ? { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_OTEL_HOST: options.langfuseUrl }
       : {}),
   };
-  const args = ['--config', configFile, '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'];
-  const server: ServerProcess = startServerProcess(name, path.join(VENV, 'bin/litellm'), args, { cpus: options.cpus, env });
+  const args = [path.join(VENV, 'bin/litellm'), '--config', configFile, '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'];
+  const server: ServerProcess = startServerProcess(name, options.python, args, { cpus: options.cpus, env });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(server, `${url}/health/liveliness`, 180_000);
   return { url, pids: () => listProcessTree(server.pid), stop: () => server.stop(15_000) };
@@ -97,16 +121,17 @@ async function startOne(name: string, options: { upstreamUrl: string; langfuseUr
 export async function startLiteLlmServers(options: { upstreamUrl: string; langfuseUrl: string; cpus?: string }): Promise<LiteLlmServers> {
   const version = findLiteLlm() ?? 'unknown';
   const notes: string[] = [];
-  const plain = await startOne('litellm-plain', { ...options, withOtel: false });
+  const plain = await startOne('litellm-plain', { ...options, withOtel: false, python: path.join(VENV, 'bin/python') });
   let otel: LiteLlmServer | undefined;
-  if (hasOtelExporter()) {
+  const otelPython = ensureOtelPython();
+  if (otelPython) {
     try {
-      otel = await startOne('litellm-otel', { ...options, withOtel: true });
+      otel = await startOne('litellm-otel', { ...options, withOtel: true, python: otelPython });
     } catch (error) {
       notes.push(`LiteLLM with langfuse_otel skipped: ${String(error)}`);
     }
   } else {
-    notes.push('LiteLLM with langfuse_otel skipped: the virtualenv lacks opentelemetry-sdk / opentelemetry-exporter-otlp');
+    notes.push(`LiteLLM with langfuse_otel skipped: could not install ${OTEL_PACKAGES.join(' ')} into ${OTEL_VENV}`);
   }
   return { version, plain, otel, notes };
 }

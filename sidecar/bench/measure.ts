@@ -116,7 +116,7 @@ async function waitForExports(rig: Rig, setup: Setup): Promise<void> {
 }
 
 async function measureThroughput(rig: Rig, setup: Setup, target: Target, workload: Workload): Promise<ThroughputResult> {
-  const base = { ...requestFor(target, workload), connections: workload.connections };
+  const base = { ...requestFor(target, workload), connections: setup.load?.connections ?? workload.connections };
   await rig.loader.call<CannonResult>('cannon', { spec: { ...base, durationSec: rig.profile.warmupSec } satisfies CannonSpec });
   await waitForExports(rig, setup);
   const cpuBefore = readTreeCpuMs(target.pids);
@@ -183,13 +183,11 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
   try {
     for (const workload of workloads) run.throughput[workload.name] = await measureThroughput(rig, setup, target, workload);
     for (const workload of workloads) {
-      const spec: CannonSpec = {
-        ...requestFor(target, workload),
-        connections: Math.min(16, workload.rate),
-        durationSec: rig.profile.latencySec,
-        overallRate: workload.rate,
-      };
+      const rate = setup.load?.rate ?? workload.rate;
+      const spec: CannonSpec = { ...requestFor(target, workload), connections: Math.min(16, rate), durationSec: rig.profile.latencySec, overallRate: rate };
       run.latency[workload.name] = await rig.loader.call<CannonResult>('cannon', { spec });
+      // Each phase starts with an empty export queue: a backlog of 1 MiB traces would slow the next one.
+      await waitForExports(rig, setup);
     }
     if (setup.streams) Object.assign(run, await measureStreams(rig, target, workloads, rss));
     const busyMs = readMachineBusyMs() - started.machine - (readTreeCpuMs(ours) - started.ours);

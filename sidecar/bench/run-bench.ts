@@ -82,6 +82,24 @@ function orderForRound(setups: Setup[], round: number): Setup[] {
   return [...setups.slice(shift), ...setups.slice(0, shift)];
 }
 
+/** Measures every setup once per round, rotating the order; a failed setup is noted and the run goes on. */
+async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: string[], startedAt: number): Promise<void> {
+  for (let round = 1; round <= rig.profile.rounds; round += 1) {
+    // The LOG_LEVEL=info run is a single extra reading, not a repeated measurement.
+    const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-info');
+    for (const setup of orderForRound(inRound, round)) {
+      const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
+      process.stdout.write(`[${elapsed}s] round ${round}/${rig.profile.rounds}: ${setup.label}\n`);
+      try {
+        runs.push(await measureSetup(rig, setup, round));
+      } catch (error) {
+        notes.push(`round ${round}, ${setup.name}: ${String(error)}`);
+        process.stdout.write(`  failed: ${String(error)}\n`);
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const profile = { ...PROFILES[options.quick ? 'quick' : 'full'] };
@@ -104,7 +122,15 @@ async function main(): Promise<void> {
     closedUrl: `http://127.0.0.1:${await findFreePort()}`,
   };
 
-  let litellm: LiteLlmServers | undefined;
+  const only = (list: Setup[]) => (options.only ? list.filter((s) => options.only!.includes(s.name)) : list);
+  const coreSetups = only(createCoreSetups({ withSidecar: !sidecarNote, infoRun: profile.infoRun }));
+  const rig: Rig = { upstream, langfuse, loader, context, profile, workloads: createWorkloads() };
+  const runs: SetupRun[] = [];
+  const startedAt = Date.now();
+  await runRounds(rig, coreSetups, runs, notes, startedAt);
+
+  // Setup 5 runs as a block of its own, so idle LiteLLM servers never sit beside the sidecar on its CPU.
+  let litellmSetups: Setup[] = [];
   const litellmVersion = options.litellm && !options.quick ? findLiteLlm() : undefined;
   if (!litellmVersion) {
     notes.push(
@@ -112,36 +138,16 @@ async function main(): Promise<void> {
         ? 'setup 5 (LiteLLM) skipped by option'
         : 'setup 5 (LiteLLM) skipped: no LiteLLM virtualenv at .cache/litellm-venv (built by the end-to-end suite, sidecar/e2e/)',
     );
-  } else if (!sidecarNote) {
+  } else if (!sidecarNote && only(createLiteLlmSetups()).length > 0) {
     process.stdout.write(`Starting LiteLLM ${litellmVersion} (takes a while)...\n`);
-    litellm = await startLiteLlmServers({ ...context, cpus: placement.proxyCpus });
+    const litellm: LiteLlmServers = await startLiteLlmServers({ ...context, cpus: placement.proxyCpus });
     notes.push(...litellm.notes);
+    litellmSetups = only(createLiteLlmSetups()).filter((s) => s.name !== 'litellm+otel' || litellm.otel);
+    await runRounds({ ...rig, context: { ...context, litellm } }, litellmSetups, runs, notes, startedAt);
+    await Promise.all([litellm.plain.stop(), litellm.otel?.stop()]);
   }
-
-  let setups = [...createCoreSetups({ withSidecar: !sidecarNote, infoRun: profile.infoRun }), ...(litellm ? createLiteLlmSetups() : [])];
-  if (!litellm?.otel) setups = setups.filter((s) => s.name !== 'litellm+otel');
-  if (options.only) setups = setups.filter((s) => options.only!.includes(s.name));
-  const rig: Rig = { upstream, langfuse, loader, context: { ...context, litellm }, profile, workloads: createWorkloads() };
-
-  const runs: SetupRun[] = [];
-  const startedAt = Date.now();
-  for (let round = 1; round <= profile.rounds; round += 1) {
-    // The LOG_LEVEL=info run is a single extra reading, not a repeated measurement.
-    const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-info');
-    for (const setup of orderForRound(inRound, round)) {
-      const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
-      process.stdout.write(`[${elapsed}s] round ${round}/${profile.rounds}: ${setup.label}\n`);
-      try {
-        runs.push(await measureSetup(rig, setup, round));
-      } catch (error) {
-        notes.push(`round ${round}, ${setup.name}: ${String(error)}`);
-        process.stdout.write(`  failed: ${String(error)}\n`);
-      }
-    }
-  }
-
-  await Promise.all([litellm?.plain.stop(), litellm?.otel?.stop()]);
   await Promise.all([upstream.stop(), langfuse.stop(), loader.stop()]);
+  const setups = [...coreSetups, ...litellmSetups];
 
   const figures = summarizeSetups(setups, runs);
   const checks = checkTargets(figures);
