@@ -17,7 +17,7 @@ export function requireSidecar(stack: StackInfo): string {
 }
 
 /** The official OpenAI client, unchanged, pointed at a LiteLLM-compatible base URL. */
-export function createOpenAiClient(baseUrl: string, apiKey = MASTER_KEY): OpenAI {
+export function createOpenAiClient(baseUrl: string, apiKey: string = MASTER_KEY): OpenAI {
   return new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0, timeout: 20_000 });
 }
 
