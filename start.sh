@@ -50,39 +50,69 @@ fi
 log "building the sidecar (npm run build)"
 npm run build --silent
 
-pids=()
+litellm_pid=""
+sidecar_pid=""
+
+# Waits up to $2 seconds for process $1 to exit.
+wait_for_exit() {
+  local waited=0
+  while kill -0 "$1" 2>/dev/null && ((waited < $2)); do
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+# Stops the sidecar first (it drains in-flight calls, which still need LiteLLM, and flushes
+# traces), then LiteLLM. $1 is the signal that stopped the script.
 stop_all() {
   trap - INT TERM EXIT
-  log "stopping"
-  # SIGTERM lets the sidecar drain in-flight calls and flush pending traces.
-  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
+  local grace=$(((${SIDECAR_SHUTDOWN_GRACE_MS:-25000} + 999) / 1000 + 5))
+  if [[ -n "$sidecar_pid" ]] && kill -0 "$sidecar_pid" 2>/dev/null; then
+    log "stopping the sidecar (draining, up to ${grace}s)"
+    # Ctrl-C already reached the sidecar (same process group) and a second signal would cut
+    # its drain short: after INT only wait, and send SIGTERM if it is still running at the end.
+    [[ "${1:-}" == INT ]] || kill -TERM "$sidecar_pid" 2>/dev/null || true
+    wait_for_exit "$sidecar_pid" "$grace"
+    kill -TERM "$sidecar_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$litellm_pid" ]] && kill -0 "$litellm_pid" 2>/dev/null; then
+    log "stopping LiteLLM"
+    kill -TERM "$litellm_pid" 2>/dev/null || true
+    wait_for_exit "$litellm_pid" 15
+    kill -KILL "$litellm_pid" 2>/dev/null || true
+  fi
   wait 2>/dev/null || true
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all INT; exit 130' INT
+trap 'stop_all TERM; exit 143' TERM
+trap 'stop_all EXIT' EXIT
 
 # --host 127.0.0.1: LiteLLM is only for the sidecar; without it LiteLLM binds every interface.
 log "starting LiteLLM on 127.0.0.1:$LITELLM_PORT"
 DISABLE_ADMIN_UI=True "$LITELLM_VENV/bin/litellm" --config config.yaml --host 127.0.0.1 --port "$LITELLM_PORT" &
-pids+=("$!")
+litellm_pid=$!
 
 log "waiting for LiteLLM's /health/liveliness"
-for _ in $(seq 1 120); do
-  if "$LITELLM_VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$LITELLM_PORT/health/liveliness', timeout=2)" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+waited=0
+until "$LITELLM_VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$LITELLM_PORT/health/liveliness', timeout=2)" 2>/dev/null; do
+  if ! kill -0 "$litellm_pid" 2>/dev/null; then
     log "LiteLLM exited; see its output above"
     exit 1
   fi
+  if ((waited >= 180)); then
+    log "LiteLLM did not become live within 180s"
+    exit 1
+  fi
   sleep 1
+  waited=$((waited + 1))
 done
 
 log "starting the sidecar on ${HOST:-0.0.0.0}:${PORT:-4000} -> http://127.0.0.1:$LITELLM_PORT"
 LITELLM_BASE_URL="http://127.0.0.1:$LITELLM_PORT" node dist/index.js &
-pids+=("$!")
+sidecar_pid=$!
 
 # Returns when either process exits (a loop rather than `wait -n`, which macOS's bash 3.2
 # lacks); the EXIT trap then stops the other one.
-while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
+while kill -0 "$sidecar_pid" 2>/dev/null && kill -0 "$litellm_pid" 2>/dev/null; do
   sleep 1
 done
