@@ -24,11 +24,12 @@ log "checking the LiteLLM version pin"
 npx --no-install tsx "$E2E_DIR/check-litellm-pin.ts"
 
 # 2. The LiteLLM virtualenv, keyed by the lock's hash.
-lock_hash=$(sha256sum "$LOCK" | cut -d' ' -f1)
+# The key covers the interpreter too: a venv made by another Python version cannot be reused.
+lock_hash=$( (cat "$LOCK"; "$PYTHON" -VV) | sha256sum | cut -d' ' -f1)
 if [[ -x "$VENV/bin/litellm" && -f "$STAMP" && "$(cat "$STAMP")" == "$lock_hash" ]]; then
-  log "reusing $VENV (lock $lock_hash)"
+  log "reusing $VENV (key $lock_hash)"
 else
-  log "building $VENV from $LOCK (lock $lock_hash); this takes a few minutes once"
+  log "building $VENV from $LOCK (key $lock_hash); this takes a few minutes once"
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   # --require-hashes: every wheel must match a hash in the lock, so a swapped release cannot slip in.
