@@ -88,6 +88,9 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
     const abandonedRequests = metrics.requestsInFlight;
     server.closeAllConnections();
     await closed;
+    // The cut requests' 'close' handlers run on later turns; without this wait the flush saw an empty queue,
+    // the process exited, and the calls cut by the grace period were neither logged nor traced.
+    while (metrics.requestsInFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const { abandoned } = await tracing.flush(deadline);
     tracing.close();
     return { abandonedRequests, abandonedTraces: abandoned };
