@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chatStreamEvents, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
+import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { postJson } from './support/http-client';
+import type { GenerationSpec } from './support/record-with-sdk';
+import { ATTR, readJsonAttribute, readPrefixed, waitForTraceOf } from './support/span-helpers';
+import { startSidecar, type TestSidecar } from './support/start-sidecar';
+
+/**
+ * The sidecar writes OTLP JSON itself instead of running the SDK. This test records the same generation
+ * both ways and requires the same attribute keys, the same OTLP value types and the same encoded values.
+ */
+
+/** Records a generation with @langfuse/tracing + @langfuse/otel in a child process (see record-with-sdk.ts). */
+async function recordWithSdk(spec: GenerationSpec): Promise<void> {
+  const loader = pathToFileURL(require.resolve('tsx')).href;
+  await promisify(execFile)(process.execPath, ['--import', loader, join(__dirname, 'support', 'record-with-sdk.ts'), JSON.stringify(spec)], { timeout: 30_000 });
+}
+
+type RawValue = Record<string, unknown>;
+interface RawSpan {
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  status: { code?: number };
+  attributes: Array<{ key: string; value: RawValue }>;
+}
+
+/** The raw OTLP span (value types kept) and its scope, from every export the fake received. */
+function findRawSpan(langfuse: FakeLangfuse, match: (span: RawSpan & { traceId: string }) => boolean) {
+  for (const request of langfuse.requests) {
+    const body = JSON.parse(request.body) as { resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string; version: string }; spans: Array<RawSpan & { traceId: string }> }> }> };
+    for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) if (match(span)) return { span, scope: ss.scope, headers: request.headers };
+  }
+  throw new Error('span not found');
+}
+
+/** Key → [OTLP value type, value] for comparing encodings exactly. */
+const encodings = (span: RawSpan) => Object.fromEntries(span.attributes.map(({ key, value }) => [key, Object.entries(value)[0]]));
+
+// Attributes the SDK adds that have no meaning for the sidecar's parentless spans: Langfuse already treats a span
+// without a parent as the trace's root, which is all `is_app_root` says.
+const SDK_ONLY = new Set(['langfuse.internal.is_app_root']);
+
+describe('the sidecar speaks the Langfuse SDK dialect', () => {
+  let fake: FakeLitellm;
+  let langfuse: FakeLangfuse;
+  let sidecar: TestSidecar;
+
+  beforeAll(async () => {
+    fake = await startFakeLitellm((_req, _body, res) => sendSse(res, chatStreamEvents(['Par', 'is'], { cost: 0.000123 }), 1, { 'x-litellm-call-id': 'call-parity' }));
+    langfuse = await startFakeLangfuse();
+    sidecar = await startSidecar(fake.url, langfuse.url, { LANGFUSE_TRACING_ENVIRONMENT: 'parity', LANGFUSE_RELEASE: 'r1' });
+  });
+  afterAll(async () => {
+    await sidecar.close();
+    await fake.close();
+    await langfuse.close();
+  });
+
+  test('same keys, value types and encodings as @langfuse/tracing + @langfuse/otel for the same generation', async () => {
+    const metadata = { session_id: 'sess-p', trace_user_id: 'user-p', tags: ['t1', 't2'], trace_name: 'parity-trace', generation_name: 'parity-gen', trace_version: 'v7', trace_metadata: { team: 'core' } };
+    const response = await postJson(sidecar.url, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, temperature: 0.5, max_tokens: 9, messages: [{ role: 'user', content: 'Capital of France?' }], metadata });
+    const sidecarSpan = await waitForTraceOf(langfuse, response);
+
+    // Feed the SDK the very values the sidecar recorded, decoded; it must encode them back to the same attributes.
+    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+    await recordWithSdk({
+      baseUrl: langfuse.url,
+      publicKey: 'pk-lf-test',
+      secretKey: 'sk-lf-test-secret',
+      environment: 'parity',
+      release: 'r1',
+      name: 'parity-gen',
+      trace: { userId: 'user-p', sessionId: 'sess-p', tags: ['t1', 't2'], traceName: 'parity-trace', version: 'v7', metadata: { team: 'core' } },
+      start: {
+        input: readJsonAttribute(sidecarSpan, ATTR.input),
+        model: sidecarSpan.attributes[ATTR.model] as string,
+        modelParameters: readJsonAttribute(sidecarSpan, ATTR.modelParameters),
+        metadata: { ...observationMetadata, http_status: 200, stream: true, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) },
+        version: 'v7',
+      },
+      update: {
+        output: readJsonAttribute(sidecarSpan, ATTR.output),
+        usageDetails: readJsonAttribute(sidecarSpan, ATTR.usage),
+        costDetails: readJsonAttribute(sidecarSpan, ATTR.cost),
+        completionStartTime: readJsonAttribute(sidecarSpan, ATTR.completionStart),
+      },
+    });
+
+    const ours = findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId);
+    const sdk = findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === 'parity-gen');
+
+    expect(ours.scope.name).toBe(sdk.scope.name);
+    expect(ours.scope.version).toBe(sdk.scope.version);
+    expect(ours.span.name).toBe(sdk.span.name);
+    expect(ours.span.kind).toBe(sdk.span.kind);
+    expect(ours.span.status.code ?? 0).toBe(sdk.span.status.code ?? 0);
+    for (const field of ['startTimeUnixNano', 'endTimeUnixNano'] as const) {
+      expect(typeof ours.span[field]).toBe(typeof sdk.span[field]);
+      expect(ours.span[field]).toMatch(/^\d{19}$/);
+    }
+    for (const header of ['authorization', 'x-langfuse-sdk-name', 'x-langfuse-sdk-version', 'x-langfuse-public-key']) expect(ours.headers[header]).toBe(sdk.headers[header]);
+
+    const sdkEncodings = encodings(sdk.span);
+    for (const key of SDK_ONLY) delete sdkEncodings[key];
+    expect(encodings(ours.span)).toEqual(sdkEncodings);
+    // Spot checks that the comparison covered what matters.
+    for (const key of [ATTR.input, ATTR.output, ATTR.usage, ATTR.cost, ATTR.completionStart, ATTR.modelParameters, ATTR.tags, ATTR.userId, ATTR.environment, 'langfuse.trace.metadata.team']) expect(sdkEncodings[key]).toBeDefined();
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Records one generation with the official Langfuse SDK and exits: run as its own process (tsx), because the
+ * OTLP exporter loads node:http through a dynamic import() that jest's module sandbox refuses.
+ * Input: a JSON GenerationSpec in argv[2]. Used by sdk-parity.test.ts.
+ */
+import { propagateAttributes } from '@langfuse/core';
+import { LangfuseSpanProcessor } from '@langfuse/otel';
+import { setLangfuseTracerProvider, startObservation, type LangfuseGenerationAttributes } from '@langfuse/tracing';
+import { ROOT_CONTEXT, context, type Context, type ContextManager } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+
+/** What to record: where to, the trace-level attributes to propagate, and the generation's attributes. */
+export interface GenerationSpec {
+  baseUrl: string;
+  publicKey: string;
+  secretKey: string;
+  environment: string;
+  release: string;
+  name: string;
+  trace: { userId: string; sessionId: string; tags: string[]; traceName: string; version: string; metadata: Record<string, string> };
+  start: LangfuseGenerationAttributes;
+  /** `completionStartTime` travels as an ISO string and is turned back into a Date. */
+  update: Omit<LangfuseGenerationAttributes, 'completionStartTime'> & { completionStartTime: string };
+}
+
+/** A synchronous context manager: enough for propagateAttributes around a synchronous startObservation. */
+class StackContextManager implements ContextManager {
+  private stack: Context[] = [ROOT_CONTEXT];
+  active = (): Context => this.stack[this.stack.length - 1] as Context;
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    this.stack.push(ctx);
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.stack.pop();
+    }
+  }
+  bind = <T>(_ctx: Context, target: T): T => target;
+  enable = (): this => this;
+  disable = (): this => this;
+}
+
+async function recordGeneration(spec: GenerationSpec): Promise<void> {
+  context.setGlobalContextManager(new StackContextManager());
+  const processor = new LangfuseSpanProcessor({
+    publicKey: spec.publicKey,
+    secretKey: spec.secretKey,
+    baseUrl: spec.baseUrl,
+    environment: spec.environment,
+    release: spec.release,
+    exportMode: 'immediate',
+    mediaUploadEnabled: false,
+  });
+  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+  setLangfuseTracerProvider(provider);
+  propagateAttributes(spec.trace, () => {
+    const generation = startObservation(spec.name, spec.start, { asType: 'generation' });
+    generation.update({ ...spec.update, completionStartTime: new Date(spec.update.completionStartTime) });
+    generation.end();
+  });
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+recordGeneration(JSON.parse(process.argv[2] ?? '{}') as GenerationSpec).then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
