@@ -29,6 +29,13 @@ const MAX_BATCH_BODY_CHARS = 3 * 1024 * 1024;
 const RENDER_SLICE = 16;
 const EXCHANGE_OVERHEAD_BYTES = 2048;
 
+/** A batch between rendering and Langfuse's answer. */
+interface OpenBatch {
+  traces: number;
+  /** Counted as abandoned by an expired flush. */
+  abandoned: boolean;
+}
+
 const sizeOf = (exchange: Exchange): number => exchange.request.capturedBytes + exchange.response.capturedBytes + EXCHANGE_OVERHEAD_BYTES;
 
 /**
@@ -43,6 +50,9 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
   let renderingBytes = 0;
   let inflightBytes = 0;
   let inflight = 0;
+  // Batches being rendered or sent and not yet answered: when a flush runs out of time their traces are
+  // abandoned too, and must be counted, or a hanging Langfuse loses them without a word.
+  const openBatches = new Set<OpenBatch>();
   let rendering = false;
   let flushing = false;
   let timer: NodeJS.Timeout | undefined;
@@ -97,6 +107,8 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     }
     rendering = true;
     const fragments: string[] = [];
+    const batch: OpenBatch = { traces: 0, abandoned: false };
+    openBatches.add(batch);
     let chars = 0;
     const batchOpen = () => fragments.length < options.batchSize && chars < MAX_BATCH_BODY_CHARS && pending.length > 0;
     const renderSlice = () => {
@@ -109,6 +121,7 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
           const fragment = options.renderExchange(exchange);
           if (fragment !== undefined) {
             fragments.push(fragment);
+            batch.traces++;
             chars += fragment.length;
           }
         } catch (error) {
@@ -124,15 +137,16 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
       }
       renderingBytes = 0;
       rendering = false;
-      send(fragments, chars);
+      send(fragments, chars, batch);
       scheduleDrain();
       if (inflight < options.concurrency && pending.length >= options.batchSize) drain();
     };
     renderSlice();
   }
 
-  function send(fragments: string[], chars: number): void {
+  function send(fragments: string[], chars: number, batch: OpenBatch): void {
     if (fragments.length === 0) {
+      openBatches.delete(batch);
       notifyIfIdle();
       return;
     }
@@ -141,6 +155,15 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     sender
       .send(options.renderBatch(fragments))
       .then((result) => {
+        if (batch.abandoned) {
+          // Already counted as a shutdown drop at the deadline; if it arrived after all, say so.
+          if (result.ok) {
+            metrics.tracesDroppedTotal -= fragments.length;
+            metrics.tracesDroppedShutdown -= fragments.length;
+            metrics.tracesExportedTotal += fragments.length;
+          }
+          return;
+        }
         if (result.ok) {
           metrics.tracesExportedTotal += fragments.length;
           return;
@@ -152,11 +175,13 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
         exportWarning.note(result.reason ?? 'unknown', fragments.length, { status: result.status, attempts: result.attempts, hint });
       })
       .catch((error: Error) => {
+        if (batch.abandoned) return;
         metrics.tracesDroppedTotal += fragments.length;
         metrics.tracesDroppedExportFailed += fragments.length;
         exportWarning.note('sender_error', fragments.length, { error: error.message });
       })
       .finally(() => {
+        openBatches.delete(batch);
         inflight--;
         inflightBytes -= chars;
         if (pending.length >= options.batchSize || flushing) drain();
@@ -184,6 +209,11 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     if (expired) {
       sender.abortRetries();
       abandoned = pending.length;
+      for (const batch of openBatches) {
+        if (batch.abandoned) continue;
+        batch.abandoned = true;
+        abandoned += batch.traces;
+      }
       metrics.tracesDroppedTotal += abandoned;
       metrics.tracesDroppedShutdown += abandoned;
       pending.length = 0;
