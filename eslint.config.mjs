@@ -34,6 +34,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // Express handlers and node:http listeners are callbacks that may be async; a returned promise there is
       // fine as long as it is caught, which no-floating-promises checks inside the handler.
+      // Passing on a caught `unknown` keeps whatever was thrown; rejecting with a string or literal is still an error.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // `async start() {}` implementing a Promise-returning interface is idiomatic; the rule finds style, not bugs.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
