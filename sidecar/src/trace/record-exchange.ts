@@ -145,7 +145,17 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };
     const set = (key: string, value: unknown) => {
       if (value === undefined || value === null) return;
-      attributes[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        attributes[key] = value;
+        return;
+      }
+      try {
+        attributes[key] = JSON.stringify(value);
+      } catch {
+        // JSON.stringify recurses: a body nested 100 000 deep (which JSON.parse accepts) overflows the stack.
+        // Keep the trace and say why this value is missing, rather than lose the whole call.
+        attributes[key] = '[not recorded: nested too deeply to serialize]';
+      }
     };
 
     const redactAll = options.redactMessages || context.redactMessages;
