@@ -10,7 +10,7 @@ import { REPO_ROOT } from './helpers/repo-files';
 // the build stage's COPY and RUN steps in a temporary /app, the runtime stage's COPY --from,
 // ENV and CMD in a second one, then checks the result starts, answers its health check
 // (with the Dockerfile's own HEALTHCHECK command) and stops cleanly on SIGTERM.
-// It reuses the npm cache (prefer-offline), so it takes about a minute.
+// It reuses the npm cache (prefer-offline): one to two minutes, mostly `npm ci`.
 
 const STEP_TIMEOUT_MS = 240_000;
 const { stages } = readDockerfile('Dockerfile');
