@@ -30,6 +30,14 @@ export function findImagePins(root: string): PinnedVersion[] {
   return pins;
 }
 
+/** Reads `LITELLM_VERSION="X.Y.Z"` from start.sh (the no-Docker start script), if present. */
+export function findScriptPin(root: string, file: string): PinnedVersion | undefined {
+  const path = join(root, file);
+  if (!existsSync(path)) return undefined;
+  const match = /^\s*LITELLM_VERSION="?(\d+\.\d+\.\d+)"?/m.exec(readFileSync(path, 'utf8'));
+  return match ? { file, version: match[1] ?? '' } : undefined;
+}
+
 /** Reads `litellm==X.Y.Z` from a requirements file. */
 export function findRequirementPin(root: string, file: string): PinnedVersion | undefined {
   const path = join(root, file);
@@ -38,7 +46,7 @@ export function findRequirementPin(root: string, file: string): PinnedVersion | 
   return match ? { file, version: match[1] ?? '' } : undefined;
 }
 
-/** Compares the PyPI pin of the e2e suite with the image tags: they must name one LiteLLM version. */
+/** Compares the PyPI pins (e2e lock, start.sh) with the image tags: they must all name one LiteLLM version. */
 export function checkLitellmPin(root: string): PinReport {
   const problems: string[] = [];
   const images = findImagePins(root);
@@ -47,7 +55,8 @@ export function checkLitellmPin(root: string): PinReport {
     if (!pin) problems.push(`${file} has no litellm==X.Y.Z line`);
     return pin;
   });
-  const pins = [...images, ...requirements.filter((pin): pin is PinnedVersion => pin !== undefined)];
+  const script = findScriptPin(root, 'start.sh');
+  const pins = [...images, ...requirements.filter((pin): pin is PinnedVersion => pin !== undefined), ...(script ? [script] : [])];
   if (!images.some((pin) => pin.file.includes('compose'))) {
     problems.push(`no ghcr.io/berriai/litellm:vX.Y.Z image in ${IMAGE_FILES.filter((f) => f.includes('compose')).join(' / ')}`);
   }

@@ -19,7 +19,7 @@ async function expectApiError<T extends { status?: number }>(call: () => Promise
 const chat = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'This should be refused.' }] });
 
 /** Calls through LiteLLM directly and through the sidecar and checks the client sees the same error. */
-async function expectSameOpenAiError(apiKey: string | undefined, model: string): Promise<OpenAI.APIError> {
+async function expectSameOpenAiError(apiKey: string | undefined, model: string): Promise<InstanceType<typeof OpenAI.APIError>> {
   const directError = await expectApiError(() => createOpenAiClient(stack.litellmUrl, apiKey).chat.completions.create(chat(model)), OpenAI.APIError);
   const proxiedError = await expectApiError(() => createOpenAiClient(requireSidecar(stack), apiKey).chat.completions.create(chat(model)), OpenAI.APIError);
   expect(proxiedError.status).toBe(directError.status);
@@ -66,6 +66,6 @@ describe('LiteLLM rejections come back unchanged and are traced as errors', () =
     expect(proxiedError.status).toBe(directError.status);
     expect(proxiedError.error).toEqual(directError.error);
     expect([400, 404]).toContain(proxiedError.status);
-    await expectOneGeneration(stack, proxiedError.headers as Headers, { model: 'no-such-model', level: 'ERROR' });
+    await expectOneGeneration(stack, proxiedError.headers, { model: 'no-such-model', level: 'ERROR' });
   });
 });

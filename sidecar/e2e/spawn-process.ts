@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { get } from 'node:http';
 import { createInterface } from 'node:readline';
 
 /** Options for spawnLogged: the command, its environment and the file that keeps its output. */
@@ -48,6 +49,18 @@ export function spawnLogged(options: SpawnLoggedOptions): LoggedProcess {
   };
 }
 
+/** One GET on a fresh connection (agent: false), so no pooled keep-alive socket is left for the tests to reuse. */
+function answersOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
 /** Polls a URL until it answers 2xx, the process exits, or the deadline passes. */
 export async function waitForHttpOk(url: string, proc: LoggedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -55,12 +68,7 @@ export async function waitForHttpOk(url: string, proc: LoggedProcess, timeoutMs:
   void proc.exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`process exited with ${exitCode} before ${url} answered`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
+    if (await answersOk(url)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startFakeLangfuse, type FakeLangfuse } from './fake-langfuse';
 import { startFakeOpenAi, type FakeOpenAi } from './fake-openai';
@@ -14,8 +13,27 @@ export const MASTER_KEY = 'sk-e2e-master-key';
 /** Langfuse credentials the sidecar is given; the fake Langfuse records the Basic auth it receives. */
 export const LANGFUSE_KEYS = { publicKey: 'pk-lf-e2e', secretKey: 'sk-lf-e2e' };
 
-/** Generous: on a loaded 2-core CI machine the sidecar has been seen to take over 10 s to log `listening`. */
+/** Generous: on a loaded 2-core machine the sidecar has been seen to take over 10 s to log `listening`. */
 const SIDECAR_START_TIMEOUT_MS = 60_000;
+
+/** LiteLLM imports for ~10 s on an idle machine and was seen to take ~60 s on a loaded one. */
+const LITELLM_START_TIMEOUT_MS = 180_000;
+
+/** Waits for a start-up promise, failing early if the process exits and late at the deadline. */
+async function withDeadline<T>(promise: Promise<T>, proc: LoggedProcess, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = proc.exited.then((code): never => {
+    throw new Error(`${what}: it exited with ${code}`);
+  });
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** What the test files need to reach the stack; passed to them through environment variables. */
 export interface StackInfo {
@@ -38,24 +56,17 @@ export interface RunningStack {
   sidecar?: LoggedProcess;
 }
 
-/** Asks the kernel for a free loopback port (LiteLLM's CLI takes a fixed --port). */
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** Starts LiteLLM Proxy from the e2e virtualenv with the test config, on 127.0.0.1 and offline. */
 export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promise<{ proc: LoggedProcess; url: string }> {
   const bin = process.env.E2E_LITELLM_BIN ?? join(REPO_ROOT, '.cache/litellm-venv/bin/litellm');
   if (!existsSync(bin)) throw new Error(`LiteLLM not found at ${bin}: run the suite with npm run test:e2e, which builds the venv`);
-  const port = await findFreePort();
+  // Port 0 and the port uvicorn reports: a port picked beforehand could be taken by another process
+  // on a busy machine before LiteLLM binds it, and the health check would then ask the wrong server.
+  let onPort: (port: number) => void = () => undefined;
+  const portFound = new Promise<number>((found) => (onPort = found));
   const proc = spawnLogged({
     command: bin,
-    args: ['--config', join(__dirname, 'litellm-config.yaml'), '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'],
+    args: ['--config', join(__dirname, 'litellm-config.yaml'), '--host', '127.0.0.1', '--port', '0', '--num_workers', '1'],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -67,14 +78,26 @@ export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promi
       LITELLM_OFFLINE_MODE: 'true',
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
       LITELLM_LOG: 'INFO',
+      // Line-buffered output, so the log file shows start-up progress (stdout to a pipe is block-buffered).
+      PYTHONUNBUFFERED: '1',
       // No proxy settings from the host: every call stays on loopback.
       NO_PROXY: '127.0.0.1,localhost',
     },
     logFile: join(logDir, 'litellm.log'),
+    onLine: (line) => {
+      const match = /Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+      if (match) onPort(Number(match[1]));
+    },
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${url}/health/liveliness`, proc, 90_000);
-  return { proc, url };
+  try {
+    const port = await withDeadline(portFound, proc, LITELLM_START_TIMEOUT_MS, 'LiteLLM did not report its port');
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttpOk(`${url}/health/liveliness`, proc, 30_000);
+    return { proc, url };
+  } catch (error) {
+    await proc.stop('SIGKILL');
+    throw error;
+  }
 }
 
 /** Starts the built sidecar CLI with PORT=0 and reads its port from the `listening` log line. */
@@ -111,12 +134,8 @@ export async function startSidecar(litellmUrl: string, langfuseUrl: string, logD
       }
     },
   });
-  const exited = proc.exited.then((code) => {
-    throw new Error(`sidecar exited with ${code} before logging "listening"`);
-  });
-  const timeout = new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`sidecar did not log "listening" within ${SIDECAR_START_TIMEOUT_MS} ms`)), SIDECAR_START_TIMEOUT_MS).unref());
   try {
-    const port = await Promise.race([portFound, exited, timeout]);
+    const port = await withDeadline(portFound, proc, SIDECAR_START_TIMEOUT_MS, 'the sidecar did not log "listening"');
     return { proc, url: `http://127.0.0.1:${port}` };
   } catch (error) {
     await proc.stop('SIGKILL');

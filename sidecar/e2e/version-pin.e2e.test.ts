@@ -1,3 +1,6 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkLitellmPin } from './check-litellm-pin';
 import { readStack } from './e2e-helpers';
 import { MASTER_KEY, REPO_ROOT } from './start-stack';
@@ -7,6 +10,19 @@ describe('the LiteLLM version is defined in one place', () => {
     const report = checkLitellmPin(REPO_ROOT);
     expect(report.problems).toEqual([]);
     expect(report.pins.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('the check fails when the compose image tag drifts from the lock', () => {
+    const root = mkdtempSync(join(tmpdir(), 'litellm-pin-'));
+    try {
+      mkdirSync(join(root, 'sidecar/e2e'), { recursive: true });
+      for (const file of ['sidecar/e2e/requirements.in', 'sidecar/e2e/requirements.lock']) copyFileSync(join(REPO_ROOT, file), join(root, file));
+      writeFileSync(join(root, 'docker-compose.yml'), 'services:\n  litellm:\n    image: ghcr.io/berriai/litellm:v1.109.0\n');
+      const report = checkLitellmPin(root);
+      expect(report.problems.join('\n')).toMatch(/requirements\.lock pins LiteLLM 1\.110\.2 but docker-compose\.yml uses image tag v1\.109\.0/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('the LiteLLM that is running is that version', async () => {
