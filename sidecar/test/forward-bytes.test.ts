@@ -8,7 +8,7 @@ const keepAliveAgent = new http.Agent({ keepAlive: true });
 
 function request(url: string, options: { method?: string; path?: string; headers?: Record<string, string> | string[]; body?: Buffer | string } = {}) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: Buffer }>((resolve, reject) => {
-    const req = http.request(`${url}${options.path ?? '/'}`, { method: options.method ?? 'GET', headers: options.headers as http.OutgoingHttpHeaders, agent: keepAliveAgent }, (res) => {
+    const req = http.request(`${url}${options.path ?? '/'}`, { method: options.method ?? 'GET', headers: options.headers, agent: keepAliveAgent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));

@@ -81,7 +81,7 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
         res.resume();
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode, retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined), reason: `HTTP ${res.statusCode}` });
+          resolve({ status: res.statusCode, retryAfterMs: parseRetryAfter(res.headers['retry-after']), reason: `HTTP ${res.statusCode}` });
         });
         res.on('error', () => {
           clearTimeout(timer);
