@@ -21,6 +21,22 @@ const envInteger = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER
       return parsed;
     });
 
+/**
+ * A URL as it may appear in a log line or an error message: a `user:password@` part (a Langfuse behind a
+ * basic-auth proxy, say) is masked, since logs are read by more people than the environment.
+ */
+export function maskUrlCredentials(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (!url.username && !url.password) return raw;
+    url.username = '***';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw.replace(/\/\/[^/?#]*@/, '//***@');
+  }
+}
+
 const envUrl = (fallback?: string) =>
   z
     .string()
@@ -32,11 +48,11 @@ const envUrl = (fallback?: string) =>
       try {
         url = new URL(raw);
       } catch {
-        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${raw}"` });
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${maskUrlCredentials(raw)}"` });
         return z.NEVER;
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${raw}"` });
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${maskUrlCredentials(raw)}"` });
         return z.NEVER;
       }
       return raw.replace(/\/+$/, '');

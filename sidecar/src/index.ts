@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, maskUrlCredentials, type Config } from './config';
 import { createLogger } from './logger';
 import { createSidecar } from './sidecar';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const sidecar = createSidecar({ config, logger });
   const address = await sidecar.listen();
   logger.info(
-    { host: address.address, port: address.port, upstream: config.upstreamUrl.origin, langfuse: config.langfuse?.baseUrl ?? null },
+    { host: address.address, port: address.port, upstream: config.upstreamUrl.origin, langfuse: config.langfuse ? maskUrlCredentials(config.langfuse.baseUrl) : null },
     'listening',
   );
 
