@@ -29,6 +29,10 @@ export interface ThroughputResult extends CannonResult {
 /** Counts at the end of a setup's life: what the upstream saw and what Langfuse received. */
 export interface TraceCount {
   forwarded: number;
+  /** Proxied requests the sidecar itself counted (sidecar_requests_total); absent for setups without it. */
+  received?: number;
+  /** Traces the sidecar says it gave up (sidecar_traces_dropped_total, all reasons). */
+  dropped?: number;
   spans: number;
   traces: number;
   exports: number;
@@ -130,9 +134,13 @@ async function measureThroughput(rig: Rig, setup: Setup, target: Target, workloa
   return { ...result, cpuMsPerRequest: cpuMs / Math.max(1, result.ok), cpuCores: cpuDuringMs / elapsedMs };
 }
 
-async function measureStreams(rig: Rig, target: Target, workloads: Workload[], rss: ReturnType<typeof startRssSampler>) {
+async function measureStreams(rig: Rig, setup: Setup, target: Target, workloads: Workload[], rss: ReturnType<typeof startRssSampler>) {
   const stream = workloads.find((w) => w.name === 'stream')!;
   const profile = rig.profile;
+  // A short warm-up so time to first byte is not measured on cold (unoptimized) code.
+  const warmup: CannonSpec = { ...requestFor(target, stream), connections: 8, durationSec: profile.warmupSec };
+  await rig.loader.call<CannonResult>('cannon', { spec: warmup });
+  await waitForExports(rig, setup);
   await rig.upstream.call('configure', { chunkDelayMs: profile.ttfbChunkDelayMs });
   const ttfb = await rig.loader.call<TtfbResult>('ttfb', {
     spec: { ...requestFor(target, stream), lanes: profile.ttfbLanes, requestsPerLane: profile.ttfbRequestsPerLane } satisfies TtfbSpec,
@@ -144,6 +152,7 @@ async function measureStreams(rig: Rig, target: Target, workloads: Workload[], r
   });
   const peakRssMB = target.pids.length > 0 ? rss.peak() : undefined;
   await rig.upstream.call('configure', { chunkDelayMs: 0 });
+  await waitForExports(rig, setup);
   return { ttfb, streams: { ...streams, peakRssMB } };
 }
 
@@ -181,6 +190,9 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
   const ours = [process.pid, rig.upstream.pid, rig.langfuse.pid, rig.loader.pid, ...target.pids];
   const started = { at: Date.now(), machine: readMachineBusyMs(), ours: readTreeCpuMs(ours) };
   try {
+    // Streams first, on a fresh process: the peak RSS under 200 open streams must not include what the
+    // 1 MiB phase left in the heap (V8 rarely hands memory back).
+    if (setup.streams) Object.assign(run, await measureStreams(rig, setup, target, workloads, rss));
     for (const workload of workloads) run.throughput[workload.name] = await measureThroughput(rig, setup, target, workload);
     for (const workload of workloads) {
       const rate = setup.load?.rate ?? workload.rate;
@@ -189,7 +201,6 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
       // Each phase starts with an empty export queue: a backlog of 1 MiB traces would slow the next one.
       await waitForExports(rig, setup);
     }
-    if (setup.streams) Object.assign(run, await measureStreams(rig, target, workloads, rss));
     const busyMs = readMachineBusyMs() - started.machine - (readTreeCpuMs(ours) - started.ours);
     run.backgroundCores = Math.max(0, busyMs / (Date.now() - started.at));
     run.peakRssMB = target.pids.length === 1 ? readRssMB(target.pids[0]!).peak : target.pids.length > 0 ? rss.peak() : undefined;
@@ -202,6 +213,12 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
   if (setup.exporting === 'up') {
     await waitForExports(rig, setup);
     run.traces = await countTraces(rig);
+    if (run.metrics) {
+      run.traces.received = run.metrics.sidecar_requests_total;
+      run.traces.dropped = Object.entries(run.metrics)
+        .filter(([name]) => name.startsWith('sidecar_traces_dropped_total'))
+        .reduce((sum, [, value]) => sum + value, 0);
+    }
   }
   run.failed =
     Object.values(run.throughput).reduce((sum, r) => sum + r.failed, 0) +

@@ -80,7 +80,7 @@ export function formatSetupTable(figures: SetupFigures[]): string {
     num(f.streamsPeakRssMB, 0),
     num(f.peakRssMB, 0),
     String(f.failed),
-    f.traces ? `${f.traces.traces} / ${f.traces.forwarded}` : '–',
+    f.traces ? `${f.traces.traces} / ${f.traces.received}` : '–',
     f.badExitCodes > 0 ? `${f.badExitCodes} bad` : f.name.startsWith('sidecar') ? '0' : '–',
     num(f.backgroundCores, 2),
   ]);

@@ -24,8 +24,8 @@ export interface SetupFigures {
   streamsPeakRssMB: number;
   peakRssMB: number;
   failed: number;
-  /** Summed over rounds. */
-  traces?: { forwarded: number; traces: number; spans: number };
+  /** Summed over rounds; `received` and `dropped` are the sidecar's own counters. */
+  traces?: { forwarded: number; received: number; traces: number; spans: number; dropped: number };
   badExitCodes: number;
   /** Median cores other work on the machine used while this setup ran: a noise gauge. */
   backgroundCores: number;
@@ -69,6 +69,8 @@ export function summarizeSetups(setups: Setup[], runs: SetupRun[]): SetupFigures
           traced.length > 0
             ? {
                 forwarded: traced.reduce((sum, run) => sum + run.traces!.forwarded, 0),
+                received: traced.reduce((sum, run) => sum + (run.traces!.received ?? run.traces!.forwarded), 0),
+                dropped: traced.reduce((sum, run) => sum + (run.traces!.dropped ?? 0), 0),
                 traces: traced.reduce((sum, run) => sum + run.traces!.traces, 0),
                 spans: traced.reduce((sum, run) => sum + run.traces!.spans, 0),
               }
@@ -131,7 +133,10 @@ export function checkTargets(figures: SetupFigures[]): TargetCheck[] {
   );
   for (const traced of figures.filter((f) => f.traces && (f.name.startsWith('sidecar') && f.name !== 'sidecar-down'))) {
     const t = traced.traces!;
-    checks.push(check(`${traced.name}: traces received = requests sent`, `${t.traces} traces / ${t.forwarded} requests (${t.spans} spans)`, t.traces === t.forwarded, true));
+    // Requests sent = what the sidecar received; the upstream's count can differ when LiteLLM sits between
+    // (it may drop a call whose client left, or still be finishing the previous setup's).
+    const measured = `${t.traces} traces / ${t.received} requests (${t.dropped} dropped by the sidecar, ${t.spans} spans)`;
+    checks.push(check(`${traced.name}: traces received = requests sent`, measured, t.traces === t.received, true));
   }
   const litellm = find('litellm');
   const fronted = find('sidecar+litellm');
