@@ -12,6 +12,7 @@ const LITELLM_METADATA_HEADERS: Record<string, string> = {
   'x-litellm-call-id': 'litellm_call_id',
   'x-litellm-model-id': 'litellm_model_id',
   'x-litellm-model-group': 'litellm_model_group',
+  'x-litellm-model-name': 'litellm_model_name',
   'x-litellm-model-api-base': 'litellm_model_api_base',
   'x-litellm-response-cost': 'litellm_response_cost',
   'x-litellm-response-duration-ms': 'litellm_response_duration_ms',
