@@ -102,7 +102,10 @@ const capturedBody = fc.oneof(
     if (encoding === 'none') return body;
     if (encoding === 'bogus') return { ...body, encoding: 'x-unknown' };
     const compressed = encoding.startsWith('gzip') ? gzipSync(body.bytes) : encoding === 'br' ? brotliCompressSync(body.bytes) : deflateSync(body.bytes);
-    if (encoding === 'gzip-corrupt') compressed[Math.floor(compressed.length / 2)] ^= 0xff;
+    if (encoding === 'gzip-corrupt') {
+      const middle = Math.floor(compressed.length / 2);
+      compressed[middle] = (compressed[middle] ?? 0) ^ 0xff;
+    }
     return { ...body, bytes: compressed, encoding: encoding.replace('-corrupt', '') };
   }),
 );

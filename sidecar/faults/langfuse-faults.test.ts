@@ -126,7 +126,7 @@ function countDifferences(load: LoadResult, base: LoadResult): number {
 
 /** Sum of the counts in the rate-limited "traces dropped" warnings the sidecar logged. */
 function sumLoggedDrops(sidecar: ChildSidecar): { total: number; lines: Array<Record<string, unknown>> } {
-  const lines = sidecar.logs.filter((l) => typeof l.msg === 'string' && (l.msg as string).includes('traces dropped'));
+  const lines = sidecar.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('traces dropped'));
   let total = 0;
   for (const line of lines) for (const count of Object.values((line.counts ?? {}) as Record<string, number>)) total += count;
   return { total, lines };

@@ -143,7 +143,8 @@ test.each([
   const growth = rss.maxMB - baseline;
   const untouched = client.sha === bombSha && client.encoding === encoding;
   const capped = span?.attributes[`${A.OBSERVATION_METADATA}.response_truncated`] === 'true';
-  const outputChars = String(span?.attributes[A.OBSERVATION_OUTPUT] ?? '').length;
+  const output = span?.attributes[A.OBSERVATION_OUTPUT];
+  const outputChars = typeof output === 'string' ? output.length : 0;
   recordRow({
     family: 'bad input',
     fault: `${encoding} bomb from upstream (${(bomb.length / 1e6).toFixed(2)} MB → 1 GB, ${contentType})`,

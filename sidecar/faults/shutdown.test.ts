@@ -96,7 +96,8 @@ test(`SIGTERM with ${STREAMS} streams in flight: all finish, every trace is deli
   await Promise.all(streams.map((s) => s.started));
   const signalledAt = performance.now();
   child.child.kill('SIGTERM');
-  // A new connection after the signal is refused or told to go away; the streams are not.
+  // A new connection after the signal is refused; the streams in flight are not touched.
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const late = await sendRequest(`${child.url}/v1/chat/completions`, { body: chatBody('late'), headers: { 'content-type': 'application/json' }, timeoutMs: 3000 });
   const results = await Promise.all(streams.map((s) => s.done));
   const exit = await child.exited;

@@ -6,7 +6,7 @@
  */
 import { LangfuseOtelSpanAttributes as A } from '@langfuse/core';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { chatCompletion, chatStreamEvents, sendJson, startFakeLitellm, type FakeLitellm } from '../test/support/fake-litellm';
+import { chatCompletion, chatStreamEvents, startFakeLitellm, type FakeLitellm } from '../test/support/fake-litellm';
 import { startFakeLangfuse, type FakeLangfuse, type ReceivedSpan } from '../test/support/fake-langfuse';
 import { startSidecar, type TestSidecar } from '../test/support/start-sidecar';
 import { chatBody, sendRequest, type ClientResponse } from './support/client';
