@@ -1,6 +1,7 @@
 /**
- * `npx tsx sidecar/bench/profile-sidecar.ts [workload] [seconds]`: runs the sidecar under `node --cpu-prof`
- * with closed-loop load of one workload (default: chat), then prints where its CPU time went.
+ * `npx tsx sidecar/bench/profile-sidecar.ts [workload] [seconds] [--proxy-only]`: runs the sidecar under
+ * `node --cpu-prof` with closed-loop load of one workload (default: chat), then prints where its CPU time went.
+ * --proxy-only starts it without Langfuse keys, so the difference between two runs is what tracing costs.
  * Uses the bench's fakes and placement; the .cpuprofile stays in .cache/bench-prof/ for a flame graph viewer.
  */
 import fs from 'node:fs';
@@ -12,24 +13,25 @@ import { formatProfile, summarizeProfile } from './summarize-profile';
 import { createWorkloads } from './workloads';
 
 async function main(): Promise<void> {
-  const [workloadName = 'chat', seconds = '10'] = process.argv.slice(2);
+  const proxyOnly = process.argv.includes('--proxy-only');
+  const [workloadName = 'chat', seconds = '10'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
   buildChildScripts();
   const upstream = await startNodeChild('fake-upstream', { cpus: '1' });
   const langfuse = await startNodeChild('fake-langfuse', { cpus: '1' });
   const loader = await startNodeChild('load-worker', { cpus: '1' });
-  const profileDir = path.join(REPO_ROOT, '.cache/bench-prof');
-  fs.rmSync(profileDir, { recursive: true, force: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profileDir = path.join(REPO_ROOT, '.cache/bench-prof', `${stamp}-${workload.name}${proxyOnly ? '-proxy-only' : ''}`);
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     PORT: String(port),
     HOST: '127.0.0.1',
     LITELLM_BASE_URL: `http://127.0.0.1:${upstream.port}`,
-    LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
-    LANGFUSE_SECRET_KEY: 'sk-lf-bench',
-    LANGFUSE_BASE_URL: `http://127.0.0.1:${langfuse.port}`,
+    ...(proxyOnly
+      ? {}
+      : { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_BASE_URL: `http://127.0.0.1:${langfuse.port}` }),
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   const where = path.relative(REPO_ROOT, path.join(profileDir, file));
   const perRequestUs = (summary.busyMs * 1000) / Math.max(1, result.ok);
   process.stdout.write(`\nProfile ${where}: ${summary.busyMs.toFixed(0)} ms busy (${perRequestUs.toFixed(0)} µs per request), ${summary.idleMs.toFixed(0)} ms idle\n\n`);
-  process.stdout.write(`Self time by file or package:\n${formatProfile(summary.files, 15)}\n\nSelf time by function:\n${formatProfile(summary.functions, 30)}\n`);
+  process.stdout.write(`Self time by file or package:\n${formatProfile(summary.files, 15, result.ok)}\n\nSelf time by function:\n${formatProfile(summary.functions, 30, result.ok)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -62,12 +62,14 @@ export function summarizeProfile(file: string, root: string): { busyMs: number; 
   return { busyMs: busyUs / 1000, idleMs: idleUs / 1000, functions: rank(functions), files: rank(files) };
 }
 
-/** Formats the top entries as a Markdown table. */
-export function formatProfile(entries: ProfileEntry[], top: number, vmLabels = ['(program)', '(garbage collector)']): string {
-  const lines = ['| self ms | share | function |', '| --: | --: | :-- |'];
+/** Formats the top entries as a Markdown table, with self time per request when the request count is known. */
+export function formatProfile(entries: ProfileEntry[], top: number, requests?: number): string {
+  const vmLabels = ['(program)', '(garbage collector)'];
+  const lines = ['| self ms | µs/request | share | function |', '| --: | --: | --: | :-- |'];
   for (const entry of entries.slice(0, top)) {
     const marker = vmLabels.some((label) => entry.name.includes(label)) ? ' (VM)' : '';
-    lines.push(`| ${entry.selfMs.toFixed(0)} | ${(entry.share * 100).toFixed(1)} % | ${entry.name}${marker} |`);
+    const perRequest = requests ? ((entry.selfMs * 1000) / requests).toFixed(1) : '–';
+    lines.push(`| ${entry.selfMs.toFixed(0)} | ${perRequest} | ${(entry.share * 100).toFixed(1)} % | ${entry.name}${marker} |`);
   }
   return lines.join('\n');
 }

@@ -54,11 +54,16 @@ function chatBody(extra: Record<string, unknown> = {}, userContent = userPrompt)
   });
 }
 
-/** A chat request of exactly 1 MiB: the prompt is padded until the JSON body reaches 1,048,576 bytes. */
+/**
+ * A chat request of exactly 1 MiB: the prompt is prose (a long document pasted into the chat), repeated
+ * until the JSON body reaches 1,048,576 bytes. Prose, not one repeated letter: byte searches over a
+ * single-letter haystack hit their worst case, which real prompts do not.
+ */
 function oneMebibyteChatBody(): string {
   const target = 1024 * 1024;
-  const shell = chatBody({}, '');
-  return chatBody({}, 'x'.repeat(target - Buffer.byteLength(shell)));
+  const room = target - Buffer.byteLength(chatBody({}, ''));
+  const document = `${userPrompt} ${systemPrompt} `.repeat(Math.ceil(room / (userPrompt.length + systemPrompt.length + 2)));
+  return chatBody({}, document.slice(0, room));
 }
 
 /** Builds the workloads; bodies are rendered once. */
