@@ -1,14 +1,9 @@
-import fs from 'node:fs';
+import { readRssMB } from '../../bench/proc-stats';
 
-/** Resident set size of a process now and its high-water mark, in MB (10^6 bytes), from /proc/<pid>/status. */
+/** Resident set size of a process now and its high-water mark, in MB (10^6 bytes), from /proc (the bench's reader). */
 export function readRss(pid: number): { rssMB: number; peakMB: number } {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    return { rssMB: (kib('VmRSS') * 1024) / 1e6, peakMB: (kib('VmHWM') * 1024) / 1e6 };
-  } catch {
-    return { rssMB: 0, peakMB: 0 };
-  }
+  const { rss, peak } = readRssMB(pid);
+  return { rssMB: rss, peakMB: peak };
 }
 
 /** Samples a process's RSS every `intervalMs`; `stop()` returns the highest sample (VmHWM covers what sampling misses). */
