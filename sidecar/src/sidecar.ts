@@ -40,6 +40,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
   const metrics = createMetrics();
   const tracing = createTracing(config, metrics, logger);
   let shuttingDown = false;
+  let cuttingConnections = false;
   const forward = createForwardHandler({
     upstreamUrl: config.upstreamUrl,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
@@ -49,6 +50,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
     logger,
     metrics,
     recordExchange: tracing.record,
+    isCuttingConnections: () => cuttingConnections,
   });
   const admin = createAdminApp({ upstreamUrl: config.upstreamUrl, metrics, tracingEnabled: tracing.enabled, isShuttingDown: () => shuttingDown });
 
@@ -60,8 +62,10 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
   });
   server.on('upgrade', createUpgradeHandler(config.upstreamUrl, logger));
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    // Malformed or smuggling-shaped requests are refused by Node's parser (llhttp) before reaching us; answer 400 and close.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    // Malformed or smuggling-shaped requests are refused by Node's parser (llhttp) before reaching us; answer and close.
+    // Headers past --max-http-header-size get 431 (RFC 6585 §5), so the client knows which limit it hit.
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
     logger.debug({ code: error.code }, 'rejected a malformed request');
   });
@@ -86,6 +90,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const abandonedRequests = metrics.requestsInFlight;
+    cuttingConnections = true;
     server.closeAllConnections();
     await closed;
     // The cut requests' 'close' handlers run on later turns; without this wait the flush saw an empty queue,

@@ -24,11 +24,28 @@ export interface ForwardOptions {
   traceAllRoutes: boolean;
   logger: Logger;
   metrics: SidecarMetrics;
+  /** True once shutdown has given up on in-flight calls and is closing their connections. */
+  isCuttingConnections?: () => boolean;
   /** Receives each finished exchange; must return at once (the export queue only enqueues). */
   recordExchange: (exchange: Exchange) => void;
 }
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A request target in absolute form (`GET http://host/path`, RFC 9112 §3.2.2) is what a client sends to a
+ * forward proxy; the sidecar is a reverse proxy to one fixed upstream, so only its path and query count.
+ */
+function toOriginForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  if (!/^https?:\/\//i.test(target)) return target;
+  try {
+    const parsed = new URL(target);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return target;
+  }
+}
 
 const pathOf = (url: string): string => {
   const q = url.indexOf('?');
@@ -53,7 +70,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     metrics.requestsTotal++;
     metrics.requestsInFlight++;
     const startMs = nowMs();
-    const url = req.url ?? '/';
+    const url = toOriginForm(req.url ?? '/');
     const method = req.method ?? 'GET';
     const route = options.tracingEnabled ? classifyRoute(method, pathOf(url)) : undefined;
     const traced = options.tracingEnabled && (route !== undefined || options.traceAllRoutes);
@@ -167,7 +184,8 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       metrics.requestsInFlight--;
       exchange.endMs = nowMs();
       if (!res.writableFinished) {
-        exchange.clientAborted = !exchange.brokenMidResponse && !exchange.failure;
+        exchange.cutAtShutdown = options.isCuttingConnections?.() === true;
+        exchange.clientAborted = !exchange.brokenMidResponse && !exchange.failure && !exchange.cutAtShutdown;
         if (exchange.clientAborted) metrics.clientAbortsTotal++;
         upstreamReq.destroy();
       }

@@ -25,5 +25,6 @@ export function logRequest(logger: Logger, exchange: Exchange, status: number): 
   if (exchange.failure) line.error = exchange.failure.code;
   if (exchange.brokenMidResponse) line.error = 'upstream_broke_mid_response';
   if (exchange.clientAborted) line.clientAborted = true;
+  if (exchange.cutAtShutdown) line.cutAtShutdown = true;
   logger.info(line, 'request');
 }

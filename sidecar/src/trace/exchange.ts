@@ -31,4 +31,6 @@ export interface Exchange {
   brokenMidResponse?: string;
   /** The client went away before the response ended. */
   clientAborted: boolean;
+  /** The sidecar itself cut the call: the shutdown grace period ran out while it was in flight. */
+  cutAtShutdown?: boolean;
 }

@@ -117,6 +117,7 @@ function describeOutcome(exchange: Exchange, response: ResponseReading): string 
   if (status >= 400) return `HTTP ${status}: ${response.facts.error?.message ?? 'error response from LiteLLM'}`;
   if (response.facts.error) return `error in stream: ${response.facts.error.message}`;
   if (exchange.brokenMidResponse) return `LiteLLM broke off the response: ${exchange.brokenMidResponse}`;
+  if (exchange.cutAtShutdown && !response.streamCompleted) return 'cut by the sidecar: the shutdown grace period (SIDECAR_SHUTDOWN_GRACE_MS) ran out before the response ended';
   if (exchange.clientAborted && !response.streamCompleted) return 'client aborted the request before the response ended';
   return undefined;
 }
