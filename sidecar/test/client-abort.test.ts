@@ -81,6 +81,7 @@ describe('a client that goes away', () => {
       res.write(chatStreamEvents(['all', ' done']).join(''));
       await gate.promise; // hold the end back, as a slow final flush would
     };
+    const abortsBefore = await readMetric(sidecar.url, 'sidecar_client_aborts_total');
     const stream = await openStream(sidecar.url, { path: '/v1/chat/completions', headers, body: streamBody('close after done') });
     await stream.waitForText('data: [DONE]\n\n');
     stream.destroy();
@@ -92,6 +93,8 @@ describe('a client that goes away', () => {
     expect(readJsonAttribute(span, ATTR.output)).toEqual({ role: 'assistant', content: 'all done' });
     expect(readJsonAttribute(span, ATTR.usage)).toEqual({ input: 9, output: 2, total: 11 });
     expect(readMetadata(span).client_aborted).toBeUndefined();
+    // Regression: the metric counted this completed call as an abort while the trace did not.
+    expect(await readMetric(sidecar.url, 'sidecar_client_aborts_total')).toBe(abortsBefore);
     gate.open();
   });
 });

@@ -47,6 +47,11 @@ function toOriginForm(target: string): string {
   }
 }
 
+const STREAM_TERMINATORS = ['data: [DONE]', 'message_stop', 'response.completed'].map((marker) => Buffer.from(marker));
+
+/** True when the last chunk relayed carries an SSE stream terminator (OpenAI `[DONE]`, Anthropic and Responses API end events). */
+const endsStream = (chunk: Buffer | undefined): boolean => chunk !== undefined && STREAM_TERMINATORS.some((marker) => chunk.includes(marker));
+
 const pathOf = (url: string): string => {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
@@ -89,6 +94,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       clientAborted: false,
     };
     let noLog = false;
+    let lastChunk: Buffer | undefined;
     let finished = false;
 
     const upstreamReq = transport.request({
@@ -131,6 +137,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
 
       // Pass: relay the body chunk by chunk, teeing it with its arrival time.
       upstreamRes.on('data', (chunk: Buffer) => {
+        lastChunk = chunk;
         if (traced) captureChunk(exchange.response, chunk, nowMs());
         if (!res.write(chunk)) {
           upstreamRes.pause();
@@ -185,7 +192,9 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       exchange.endMs = nowMs();
       if (!res.writableFinished) {
         exchange.cutAtShutdown = options.isCuttingConnections?.() === true;
-        exchange.clientAborted = !exchange.brokenMidResponse && !exchange.failure && !exchange.cutAtShutdown;
+        // A client that closes right after the stream's terminator (the Python openai client does, on every stream)
+        // completed its call: only a close before it counts as an abort.
+        exchange.clientAborted = !exchange.brokenMidResponse && !exchange.failure && !exchange.cutAtShutdown && !endsStream(lastChunk);
         if (exchange.clientAborted) metrics.clientAbortsTotal++;
         upstreamReq.destroy();
       }
