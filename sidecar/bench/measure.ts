@@ -125,7 +125,7 @@ async function measureThroughput(rig: Rig, setup: Setup, target: Target, workloa
   await waitForExports(rig, setup);
   const cpuBefore = readTreeCpuMs(target.pids);
   const started = Date.now();
-  const result = await rig.loader.call<CannonResult>('cannon', { spec: { ...base, durationSec: rig.profile.throughputSec } satisfies CannonSpec });
+  const result = await rig.loader.call<CannonResult>('cannon', { spec: { ...base, durationSec: setup.load?.throughputSec ?? rig.profile.throughputSec } satisfies CannonSpec });
   const elapsedMs = Date.now() - started;
   const cpuDuringMs = readTreeCpuMs(target.pids) - cpuBefore;
   await waitForExports(rig, setup);

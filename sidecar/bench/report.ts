@@ -94,7 +94,7 @@ export function formatSetupTable(figures: SetupFigures[]): string {
 export function formatTargets(checks: TargetCheck[]): string {
   return table(
     ['target', 'measured', 'result'],
-    checks.map((c) => [c.target, c.measured, c.met === undefined ? 'not measured' : c.met ? 'met' : '**missed**']),
+    checks.map((c) => [c.target, c.measured, c.met === 'info' ? 'for comparison' : c.met === undefined ? 'not measured' : c.met ? 'met' : '**missed**']),
   );
 }
 

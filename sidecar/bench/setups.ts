@@ -49,8 +49,8 @@ export interface Setup {
   exporting: Exporting;
   /** Whether traces received must equal requests forwarded (the sidecar's contract). */
   checkTraces: boolean;
-  /** Overrides every workload's concurrency and open-loop rate (LiteLLM serves ~100 req/s, not thousands). */
-  load?: { connections: number; rate: number };
+  /** Overrides every workload's concurrency, open-loop rate and throughput duration (LiteLLM serves ~100 req/s, not thousands). */
+  load?: { connections: number; rate: number; throughputSec: number };
   start(context: SetupContext, runName: string): Promise<Target>;
 }
 
@@ -72,6 +72,12 @@ export function findFreePort(): Promise<number> {
 /** Whether the built sidecar exists (dist/index.js). */
 export function hasSidecarBuild(): boolean {
   return fs.existsSync(SIDECAR_ENTRY);
+}
+
+async function startBarePipe(context: SetupContext, upstreamUrl: string): Promise<Target> {
+  const child = await startNodeChild('bare-proxy', { cpus: context.placement.proxyCpus, env: { BENCH_UPSTREAM_URL: upstreamUrl } });
+  // Its exit code is not a figure: only the sidecar's SIGTERM drain is checked.
+  return { url: `http://127.0.0.1:${child.port}`, pids: [child.pid], stop: async () => void (await child.stop()) };
 }
 
 async function startSidecar(
@@ -136,14 +142,7 @@ export function createCoreSetups(options: { withSidecar: boolean; infoRun: boole
       streams: true,
       exporting: 'none',
       checkTraces: false,
-      start: async (context) => {
-        const child = await startNodeChild('bare-proxy', {
-          cpus: context.placement.proxyCpus,
-          env: { BENCH_UPSTREAM_URL: context.upstreamUrl },
-        });
-        // Its exit code is not a figure: only the sidecar's SIGTERM drain is checked.
-        return { url: `http://127.0.0.1:${child.port}`, pids: [child.pid], stop: async () => void (await child.stop()) };
-      },
+      start: (context) => startBarePipe(context, context.upstreamUrl),
     },
   ];
   if (!options.withSidecar) return setups;
@@ -157,10 +156,10 @@ export function createCoreSetups(options: { withSidecar: boolean; infoRun: boole
   return setups;
 }
 
-/** Setup 5: LiteLLM alone, the sidecar in front of it, and LiteLLM with its own langfuse_otel callback. */
+/** Setup 5: LiteLLM alone, the sidecar in front of it, a bare pipe in front of it, and LiteLLM with its own langfuse_otel callback. */
 export function createLiteLlmSetups(): Setup[] {
   // Small chat only: the targets compare throughput, and LiteLLM's ~10 ms per call makes every phase long.
-  const common = { workloads: ['chat'] as WorkloadName[], streams: false, load: { connections: 16, rate: 20 } };
+  const common = { workloads: ['chat'] as WorkloadName[], streams: false, load: { connections: 16, rate: 20, throughputSec: 5 } };
   return [
     {
       ...common,
@@ -183,6 +182,19 @@ export function createLiteLlmSetups(): Setup[] {
         const litellm = context.litellm!.plain;
         const sidecar = await startSidecar(context, runName, { upstreamUrl: litellm.url, langfuseUrl: context.langfuseUrl, logLevel: 'warn' });
         return { ...sidecar, pids: [...sidecar.pids, ...litellm.pids()] };
+      },
+    },
+    {
+      // The yardstick for 5b: what any Node proxy on the same CPU costs LiteLLM.
+      ...common,
+      name: 'bare+litellm',
+      label: '5d. bare pipe -> LiteLLM',
+      exporting: 'none',
+      checkTraces: false,
+      start: async (context) => {
+        const litellm = context.litellm!.plain;
+        const pipe = await startBarePipe(context, litellm.url);
+        return { ...pipe, pids: [...pipe.pids, ...litellm.pids()] };
       },
     },
     {

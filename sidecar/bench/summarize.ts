@@ -31,11 +31,11 @@ export interface SetupFigures {
   backgroundCores: number;
 }
 
-/** One target of the issue, met or missed (undefined when this run could not measure it). */
+/** One target of the issue, met or missed (undefined when this run could not measure it; 'info' for a yardstick). */
 export interface TargetCheck {
   target: string;
   measured: string;
-  met: boolean | undefined;
+  met: boolean | undefined | 'info';
 }
 
 /** Collapses every setup's rounds into medians. */
@@ -144,6 +144,11 @@ export function checkTargets(figures: SetupFigures[]): TargetCheck[] {
   if (litellm && fronted) {
     const cost = 1 - (fronted.workloads.chat?.rps ?? NaN) / (litellm.workloads.chat?.rps ?? NaN);
     checks.push(check('sidecar in front costs LiteLLM < 5 % of throughput', `${fmt(cost * 100, 1)} %`, cost < 0.05, Number.isFinite(cost)));
+  }
+  const piped = find('bare+litellm');
+  if (litellm && piped) {
+    const cost = 1 - (piped.workloads.chat?.rps ?? NaN) / (litellm.workloads.chat?.rps ?? NaN);
+    checks.push({ target: 'yardstick: a bare pipe in front costs LiteLLM', measured: `${fmt(cost * 100, 1)} %`, met: 'info' });
   }
   if (fronted && otel) {
     const a = fronted.workloads.chat?.rps ?? NaN;
