@@ -1,6 +1,6 @@
 /**
- * The load generator, in its own process: autocannon for closed-loop throughput and open-loop latency,
- * and a small node:http client for time to first byte, which autocannon does not measure.
+ * The load generator, in its own process: autocannon for closed-loop throughput, and small node:http clients
+ * for what autocannon does not measure well: evenly paced open-loop latency and time to first byte.
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
@@ -15,11 +15,16 @@ export interface RequestSpec {
   body?: string;
 }
 
-/** A load run: closed loop when overallRate is absent, open loop at overallRate requests/s otherwise. */
+/** A closed-loop load run: `connections` connections, each sending its next request when the last one ended. */
 export interface CannonSpec extends RequestSpec {
   connections: number;
   durationSec: number;
-  overallRate?: number;
+}
+
+/** An open-loop run: one request every 1/rate seconds, whatever the answers do. */
+export interface PaceSpec extends RequestSpec {
+  rate: number;
+  durationSec: number;
 }
 
 /** What one load run measured; latencies in milliseconds at microsecond resolution. */
@@ -61,7 +66,6 @@ function runCannon(spec: CannonSpec): Promise<CannonResult> {
         body: spec.body,
         connections: spec.connections,
         duration: spec.durationSec,
-        overallRate: spec.overallRate,
         timeout: 30,
       },
       (error, result) => {
@@ -94,7 +98,7 @@ function timeOneRequest(spec: RequestSpec, agent: http.Agent): Promise<{ ttfb: n
       });
       res.on('end', () => {
         const ended = process.hrtime.bigint();
-        if (res.statusCode !== 200 || firstByte === undefined) return reject(new Error(`status ${res.statusCode}`));
+        if (res.statusCode !== 200 || firstByte === undefined) return reject(new Error(`status ${String(res.statusCode)}`));
         resolve({ ttfb: Number(firstByte - started) / 1e6, total: Number(ended - started) / 1e6 });
       });
       res.on('error', reject);
@@ -102,6 +106,47 @@ function timeOneRequest(spec: RequestSpec, agent: http.Agent): Promise<{ ttfb: n
     req.on('error', reject);
     req.end(spec.body);
   });
+}
+
+/**
+ * Open loop, evenly paced. autocannon's overallRate is a per-second budget per connection: every connection
+ * fires its share back to back at the top of each second, so its "latency at a moderate rate" is really the
+ * latency of a burst. Here requests leave on a fixed schedule (keep-alive connections, as many as are busy),
+ * and each latency runs from the request's write to the end of its response.
+ */
+async function runPaced(spec: PaceSpec): Promise<CannonResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies: number[] = [];
+  let sent = 0;
+  let failed = 0;
+  const intervalMs = 1000 / spec.rate;
+  const total = Math.round(spec.rate * spec.durationSec);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  const fire = () =>
+    timeOneRequest(spec, agent).then(
+      (timing) => void latencies.push(timing.total),
+      () => void (failed += 1),
+    );
+  while (sent < total) {
+    const due = started + sent * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(fire());
+    sent += 1;
+  }
+  await Promise.all(inFlight);
+  const durationSec = (performance.now() - started) / 1000;
+  agent.destroy();
+  return {
+    ok: latencies.length,
+    sent,
+    failed,
+    durationSec,
+    rps: latencies.length / durationSec,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }
 
 async function runTtfb(spec: TtfbSpec): Promise<TtfbResult> {
@@ -133,6 +178,7 @@ async function runTtfb(spec: TtfbSpec): Promise<TtfbResult> {
 
 serveCommands({
   cannon: (command) => runCannon(command.spec as CannonSpec),
+  pace: (command) => runPaced(command.spec as PaceSpec),
   ttfb: (command) => runTtfb(command.spec as TtfbSpec),
 });
 announceReady();

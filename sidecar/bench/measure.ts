@@ -3,7 +3,7 @@
  * time to first byte, peak RSS under many open streams, and traces received versus requests forwarded.
  */
 import { sleep, type NodeChild } from './children';
-import type { CannonResult, CannonSpec, RequestSpec, TtfbResult, TtfbSpec } from './load-worker';
+import type { CannonResult, CannonSpec, PaceSpec, RequestSpec, TtfbResult, TtfbSpec } from './load-worker';
 import { readMachineBusyMs, readRssMB, readTreeCpuMs } from './proc-stats';
 import type { Setup, SetupContext, Target } from './setups';
 import type { Profile, Workload, WorkloadName } from './workloads';
@@ -195,9 +195,8 @@ export async function measureSetup(rig: Rig, setup: Setup, round: number): Promi
     if (setup.streams) Object.assign(run, await measureStreams(rig, setup, target, workloads, rss));
     for (const workload of workloads) run.throughput[workload.name] = await measureThroughput(rig, setup, target, workload);
     for (const workload of workloads) {
-      const rate = setup.load?.rate ?? workload.rate;
-      const spec: CannonSpec = { ...requestFor(target, workload), connections: Math.min(16, rate), durationSec: rig.profile.latencySec, overallRate: rate };
-      run.latency[workload.name] = await rig.loader.call<CannonResult>('cannon', { spec });
+      const spec: PaceSpec = { ...requestFor(target, workload), rate: setup.load?.rate ?? workload.rate, durationSec: rig.profile.latencySec };
+      run.latency[workload.name] = await rig.loader.call<CannonResult>('pace', { spec });
       // Each phase starts with an empty export queue: a backlog of 1 MiB traces would slow the next one.
       await waitForExports(rig, setup);
     }

@@ -1,7 +1,8 @@
 /**
- * `npx tsx sidecar/bench/profile-sidecar.ts [workload] [seconds] [--proxy-only]`: runs the sidecar under
- * `node --cpu-prof` with closed-loop load of one workload (default: chat), then prints where its CPU time went.
- * --proxy-only starts it without Langfuse keys, so the difference between two runs is what tracing costs.
+ * `npx tsx sidecar/bench/profile-sidecar.ts [workload] [seconds] [--proxy-only | --down] [--info]`: runs the
+ * sidecar under `node --cpu-prof` with closed-loop load of one workload (default: chat), then prints where its
+ * CPU time went. --proxy-only starts it without Langfuse keys (the difference between two runs is what tracing
+ * costs), --down points it at a closed port, --info logs at LOG_LEVEL=info (the default) instead of warn.
  * Uses the bench's fakes and placement; the .cpuprofile stays in .cache/bench-prof/ for a flame graph viewer.
  */
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ import { createWorkloads } from './workloads';
 
 async function main(): Promise<void> {
   const proxyOnly = process.argv.includes('--proxy-only');
+  const down = process.argv.includes('--down');
+  const logLevel = process.argv.includes('--info') ? 'info' : 'warn';
   const [workloadName = 'chat', seconds = '10'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   const langfuse = await startNodeChild('fake-langfuse', { cpus: '1' });
   const loader = await startNodeChild('load-worker', { cpus: '1' });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const profileDir = path.join(REPO_ROOT, '.cache/bench-prof', `${stamp}-${workload.name}${proxyOnly ? '-proxy-only' : ''}`);
+  const profileDir = path.join(REPO_ROOT, '.cache/bench-prof', `${stamp}-${workload.name}${proxyOnly ? '-proxy-only' : down ? '-down' : ''}-${logLevel}`);
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -31,8 +34,12 @@ async function main(): Promise<void> {
     LITELLM_BASE_URL: `http://127.0.0.1:${upstream.port}`,
     ...(proxyOnly
       ? {}
-      : { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_BASE_URL: `http://127.0.0.1:${langfuse.port}` }),
-    LOG_LEVEL: 'warn',
+      : {
+          LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
+          LANGFUSE_SECRET_KEY: 'sk-lf-bench',
+          LANGFUSE_BASE_URL: down ? `http://127.0.0.1:${await findFreePort()}` : `http://127.0.0.1:${langfuse.port}`,
+        }),
+    LOG_LEVEL: logLevel,
     LOG_FORMAT: 'json',
   };
   const sidecar = startServerProcess('sidecar-profile', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/index.js'], {

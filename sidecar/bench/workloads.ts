@@ -97,7 +97,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     rounds: 3,
     warmupSec: 0.5,
     throughputSec: 2,
-    latencySec: 2.5,
+    latencySec: 2,
     ttfbLanes: 8,
     ttfbRequestsPerLane: 20,
     ttfbChunkDelayMs: 2,
