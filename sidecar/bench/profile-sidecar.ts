@@ -6,10 +6,11 @@
  * Uses the bench's fakes and placement; the .cpuprofile stays in .cache/bench-prof/ for a flame graph viewer.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { buildChildScripts, REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
+import { buildChildScripts, canPin, REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
 import type { CannonResult, CannonSpec } from './load-worker';
-import { findFreePort } from './setups';
+import { createSidecarEnv, findFreePort } from './setups';
 import { formatProfile, summarizeProfile } from './summarize-profile';
 import { createWorkloads } from './workloads';
 
@@ -21,29 +22,19 @@ async function main(): Promise<void> {
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
   buildChildScripts();
-  const upstream = await startNodeChild('fake-upstream', { cpus: '1' });
-  const langfuse = await startNodeChild('fake-langfuse', { cpus: '1' });
-  const loader = await startNodeChild('load-worker', { cpus: '1' });
+  // The bench's placement: the sidecar alone on CPU 0, everything else on CPU 1 (when there are two).
+  const pin = canPin() && os.cpus().length >= 2;
+  const [proxyCpus, otherCpus] = pin ? ['0', '1'] : [undefined, undefined];
+  const upstream = await startNodeChild('fake-upstream', { cpus: otherCpus });
+  const langfuse = await startNodeChild('fake-langfuse', { cpus: otherCpus });
+  const loader = await startNodeChild('load-worker', { cpus: otherCpus });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = path.join(REPO_ROOT, '.cache/bench-prof', `${stamp}-${workload.name}${proxyOnly ? '-proxy-only' : down ? '-down' : ''}-${logLevel}`);
   const port = await findFreePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LITELLM_BASE_URL: `http://127.0.0.1:${upstream.port}`,
-    ...(proxyOnly
-      ? {}
-      : {
-          LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
-          LANGFUSE_SECRET_KEY: 'sk-lf-bench',
-          LANGFUSE_BASE_URL: down ? `http://127.0.0.1:${await findFreePort()}` : `http://127.0.0.1:${langfuse.port}`,
-        }),
-    LOG_LEVEL: logLevel,
-    LOG_FORMAT: 'json',
-  };
+  const langfuseUrl = proxyOnly ? undefined : `http://127.0.0.1:${down ? await findFreePort() : langfuse.port}`;
+  const env = createSidecarEnv({ port, upstreamUrl: `http://127.0.0.1:${upstream.port}`, langfuseUrl, logLevel });
   const sidecar = startServerProcess('sidecar-profile', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/index.js'], {
-    cpus: '0',
+    cpus: proxyCpus,
     env,
   });
   const url = `http://127.0.0.1:${port}`;

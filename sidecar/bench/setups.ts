@@ -74,6 +74,22 @@ export function hasSidecarBuild(): boolean {
   return fs.existsSync(SIDECAR_ENTRY);
 }
 
+/** The sidecar's whole environment for a bench run (nothing inherited but PATH); no langfuseUrl = proxy only. */
+export function createSidecarEnv(options: { port: number; upstreamUrl: string; langfuseUrl?: string; logLevel: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    LITELLM_BASE_URL: options.upstreamUrl,
+    ...(options.langfuseUrl
+      ? { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_BASE_URL: options.langfuseUrl }
+      : {}),
+    LOG_LEVEL: options.logLevel,
+    LOG_FORMAT: 'json',
+    SIDECAR_SHUTDOWN_GRACE_MS: '10000',
+  };
+}
+
 async function startBarePipe(context: SetupContext, upstreamUrl: string): Promise<Target> {
   const child = await startNodeChild('bare-proxy', { cpus: context.placement.proxyCpus, env: { BENCH_UPSTREAM_URL: upstreamUrl } });
   // Its exit code is not a figure: only the sidecar's SIGTERM drain is checked.
@@ -88,18 +104,7 @@ async function startSidecar(
   // The port is chosen here rather than read from the "listening" line: that line is info level,
   // and the bench runs the sidecar at warn so per-request logs do not dominate the figures.
   const port = await findFreePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LITELLM_BASE_URL: options.upstreamUrl,
-    LANGFUSE_PUBLIC_KEY: 'pk-lf-bench',
-    LANGFUSE_SECRET_KEY: 'sk-lf-bench',
-    LANGFUSE_BASE_URL: options.langfuseUrl,
-    LOG_LEVEL: options.logLevel,
-    LOG_FORMAT: 'json',
-    SIDECAR_SHUTDOWN_GRACE_MS: '10000',
-  };
+  const env = createSidecarEnv({ port, ...options });
   const server = startServerProcess(runName, process.execPath, [SIDECAR_ENTRY], { cpus: context.placement.proxyCpus, env });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);
