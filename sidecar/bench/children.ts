@@ -126,15 +126,29 @@ export function startServerProcess(
   return { pid: child.pid!, logFile, exited, stop: (graceMs = 30_000) => stopProcess(child, 'SIGTERM', graceMs) };
 }
 
-function answersOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+/**
+ * GETs a URL on a fresh connection. Never pooled (fetch and Node's global agent keep connections alive): a port
+ * freed by one sidecar is often handed to the next, and a pooled socket to the dead one fails the request.
+ */
+export function getText(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (part: string) => (body += part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
     });
-    req.on('error', () => resolve(false));
-    req.setTimeout(2_000, () => req.destroy());
+    req.on('error', reject);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url} timed out`)));
   });
+}
+
+function answersOk(url: string): Promise<boolean> {
+  return getText(url, 2_000).then(
+    (response) => response.status === 200,
+    () => false,
+  );
 }
 
 /** Polls a health URL until it answers 200; fails with the log's tail when the process exits or time runs out. */

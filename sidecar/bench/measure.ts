@@ -2,7 +2,7 @@
  * Measures one setup for one round: closed-loop throughput with CPU per request, open-loop latency,
  * time to first byte, peak RSS under many open streams, and traces received versus requests forwarded.
  */
-import { sleep, type NodeChild } from './children';
+import { getText, sleep, type NodeChild } from './children';
 import type { CannonResult, CannonSpec, PaceSpec, RequestSpec, TtfbResult, TtfbSpec } from './load-worker';
 import { readMachineBusyMs, readRssMB, readTreeCpuMs } from './proc-stats';
 import type { Setup, SetupContext, Target } from './setups';
@@ -170,7 +170,7 @@ async function countTraces(rig: Rig): Promise<TraceCount> {
 
 /** Reads a Prometheus text page into name{labels} -> value. */
 async function readMetrics(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(url)).text();
+  const { body: text } = await getText(url);
   const metrics: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const match = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
