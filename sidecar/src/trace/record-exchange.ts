@@ -122,6 +122,18 @@ function describeOutcome(exchange: Exchange, response: ResponseReading): string 
   return undefined;
 }
 
+// The same few metadata keys on every span: build each attribute name once, so the renderer's key cache
+// is hit with the same string object (hash already computed) instead of a fresh concatenation per span.
+const metadataKeys = new Map<string, string>();
+function observationMetadataKey(key: string): string {
+  let full = metadataKeys.get(key);
+  if (full === undefined) {
+    full = `${A.OBSERVATION_METADATA}.${key}`;
+    if (metadataKeys.size < 1024) metadataKeys.set(key, full);
+  }
+  return full;
+}
+
 function nameExchange(exchange: Exchange, model: string | undefined): string {
   if (!exchange.route) {
     const q = exchange.url.indexOf('?');
@@ -199,7 +211,7 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     };
     for (const key in metadata) {
       const value = metadata[key];
-      if (value !== undefined) attributes[`${A.OBSERVATION_METADATA}.${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
+      if (value !== undefined) attributes[observationMetadataKey(key)] = typeof value === 'string' ? value : JSON.stringify(value);
     }
 
     // existing_trace_id joins someone else's trace: leave its name, user, session and tags alone (LiteLLM does the same).
