@@ -26,7 +26,7 @@ export interface ExportQueue {
 // Langfuse's OTLP endpoint takes request bodies of a few MB; keep each POST well under that.
 const MAX_BATCH_BODY_CHARS = 3 * 1024 * 1024;
 // Rendering happens in slices between I/O turns, so one batch never blocks the event loop for long.
-const RENDER_SLICE = 16;
+const RENDER_SLICE_MS = 1;
 const EXCHANGE_OVERHEAD_BYTES = 2048;
 
 /** A batch between rendering and Langfuse's answer. */
@@ -112,7 +112,10 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     let chars = 0;
     const batchOpen = () => fragments.length < options.batchSize && chars < MAX_BATCH_BODY_CHARS && pending.length > 0;
     const renderSlice = () => {
-      for (let taken = 0; taken < RENDER_SLICE && batchOpen(); taken++) {
+      // A time budget, not a count: at saturation the slice still keeps up with arrivals (a fixed 16 per turn fell
+      // behind a closed-loop load and the queue overflowed), while no turn blocks the event loop for long.
+      const sliceEnd = performance.now() + RENDER_SLICE_MS;
+      for (let taken = 0; batchOpen() && (taken === 0 || performance.now() < sliceEnd); taken++) {
         const exchange = pending.shift() as Exchange;
         const size = sizeOf(exchange);
         pendingBytes -= size;
