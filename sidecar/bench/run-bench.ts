@@ -83,7 +83,8 @@ function orderForRound(setups: Setup[], round: number): Setup[] {
 }
 
 /** Measures every setup once per round, rotating the order; a failed setup is noted and the run goes on. */
-async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: string[], startedAt: number): Promise<void> {
+async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: string[], startedAt: number): Promise<number> {
+  let errors = 0;
   for (let round = 1; round <= rig.profile.rounds; round += 1) {
     // The LOG_LEVEL=info run is a single extra reading, not a repeated measurement.
     const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-info');
@@ -93,11 +94,13 @@ async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: str
       try {
         runs.push(await measureSetup(rig, setup, round));
       } catch (error) {
+        errors += 1;
         notes.push(`round ${round}, ${setup.name}: ${String(error)}`);
         process.stdout.write(`  failed: ${String(error)}\n`);
       }
     }
   }
+  return errors;
 }
 
 async function main(): Promise<void> {
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   const rig: Rig = { upstream, langfuse, loader, context, profile, workloads: createWorkloads() };
   const runs: SetupRun[] = [];
   const startedAt = Date.now();
-  await runRounds(rig, coreSetups, runs, notes, startedAt);
+  let errors = await runRounds(rig, coreSetups, runs, notes, startedAt);
 
   // Setup 5 runs as a block of its own, so idle LiteLLM servers never sit beside the sidecar on its CPU.
   let litellmSetups: Setup[] = [];
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
     const litellm: LiteLlmServers = await startLiteLlmServers({ ...context, cpus: placement.proxyCpus });
     notes.push(...litellm.notes);
     litellmSetups = only(createLiteLlmSetups()).filter((s) => s.name !== 'litellm+otel' || litellm.otel);
-    await runRounds({ ...rig, context: { ...context, litellm } }, litellmSetups, runs, notes, startedAt);
+    errors += await runRounds({ ...rig, context: { ...context, litellm } }, litellmSetups, runs, notes, startedAt);
     await Promise.all([litellm.plain.stop(), litellm.otel?.stop()]);
   }
   await Promise.all([upstream.stop(), langfuse.stop(), loader.stop()]);
@@ -169,6 +172,8 @@ async function main(): Promise<void> {
   const raw = { date, machine, profile, placement: description, litellm: litellmVersion, notes, runs, figures, checks, table: text };
   fs.writeFileSync(outFile, `${JSON.stringify(raw, null, 2)}\n`);
   process.stdout.write(`\nRaw results: ${path.relative(REPO_ROOT, outFile)} (${((Date.now() - startedAt) / 1000).toFixed(0)} s)\n`);
+  // Missed targets are findings, not failures; a setup that could not be measured is (e.g. in a CI smoke run).
+  if (errors > 0 || sidecarNote) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
