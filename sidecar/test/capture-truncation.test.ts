@@ -1,9 +1,10 @@
 import { gzipSync } from 'node:zlib';
-import { chatCompletion, chatStreamEvents, sendJson, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { chatCompletion, chatStreamEvents, sendJson, sendSse, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
 import { postJson, sendRequest } from './support/http-client';
 import { ATTR, readJsonAttribute, readMetadata, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 const CAP = 64 * 1024;
 
@@ -13,14 +14,10 @@ describe('body capture is capped; forwarding never is', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url, { SIDECAR_CAPTURE_MAX_BYTES: String(CAP) });
+    ({ fake, langfuse, sidecar } = await startTestStack({ SIDECAR_CAPTURE_MAX_BYTES: String(CAP) }));
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('a request body over the cap reaches LiteLLM whole; the trace says it was truncated', async () => {

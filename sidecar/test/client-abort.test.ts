@@ -1,9 +1,10 @@
 import http, { type ServerResponse } from 'node:http';
-import { chatStreamEvents, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { chatStreamEvents, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
 import { createGate, openStream, readMetric, waitUntil } from './support/http-client';
 import { ATTR, readJsonAttribute, readMetadata, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 const streamBody = (content: string) => JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] });
 const headers = { 'content-type': 'application/json' };
@@ -17,14 +18,10 @@ describe('a client that goes away', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('mid-stream: the upstream request is closed, the trace is an ERROR saying the client aborted', async () => {

@@ -1,7 +1,8 @@
 import http from 'node:http';
-import { chatCompletion, chatStreamEvents, sendJson, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import { chatCompletion, chatStreamEvents, sendJson, sendSse, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 /** A raw HTTP exchange: status, raw headers and the exact body bytes. */
 const keepAliveAgent = new http.Agent({ keepAlive: true });
@@ -27,15 +28,11 @@ describe('forwarding is byte-for-byte', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterAll(async () => {
     keepAliveAgent.destroy();
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('a JSON chat response arrives identical to a direct call, with the trace id header added', async () => {

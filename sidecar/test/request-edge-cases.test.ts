@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { chatCompletion, chatStreamEvents, sendJson, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { chatCompletion, chatStreamEvents, sendJson, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
 import { openStream } from './support/http-client';
 import { ATTR, readMetadata, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 /** Sends raw bytes (keeping our side open: a half-close would end the exchange early) and resolves with everything the sidecar answers before it closes. */
 function sendRaw(url: string, bytes: string): Promise<string> {
@@ -23,14 +24,10 @@ describe('request edge cases found by the fault suite', () => {
   let sidecar: TestSidecar;
 
   beforeEach(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterEach(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('headers past the size limit get 431, naming the limit the client hit (RFC 6585), and nothing is forwarded', async () => {

@@ -1,8 +1,9 @@
-import { chatCompletion, chatStreamEvents, sendJson, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { chatCompletion, chatStreamEvents, sendJson, sendSse, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
 import { createGate, openStream, postJson } from './support/http-client';
 import { ATTR, readJsonAttribute, readMetadata, readSpanTimes, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 // The sidecar stamps times from performance.timeOrigin + now(), the test from Date.now(): allow for the two clocks' skew.
 const CLOCK_SKEW_MS = 25;
@@ -20,14 +21,10 @@ describe('chat completions are traced as one generation', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('JSON: input with tools, tool-call output, response model, parameters, usage details, header cost, times, LiteLLM metadata', async () => {

@@ -4,6 +4,7 @@ import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson } from './support/http-client';
 import { ATTR, readJsonAttribute, readPrefixed, waitForTraceOf } from './support/span-helpers';
 import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 const REDACTED = 'redacted-by-litellm';
 const ask = (metadata: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) => ({
@@ -162,14 +163,10 @@ describe('SIDECAR_REDACT_MESSAGES', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url, { SIDECAR_REDACT_MESSAGES: 'true' });
+    ({ fake, langfuse, sidecar } = await startTestStack({ SIDECAR_REDACT_MESSAGES: 'true' }));
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('redacts every call, JSON and streamed, while usage and model still arrive', async () => {

@@ -1,8 +1,9 @@
-import { sendJson, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import { sendJson, type FakeLitellm } from './support/fake-litellm';
+import { type FakeLangfuse } from './support/fake-langfuse';
 import { openStream, postJson, readMetric } from './support/http-client';
 import { ATTR, readMetadata, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 describe('edge cases found while wiring interpret/ into the recorder', () => {
   let fake: FakeLitellm;
@@ -10,14 +11,10 @@ describe('edge cases found while wiring interpret/ into the recorder', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('a redirect on an LLM route (LiteLLM answers a trailing slash with 307) is forwarded but not traced', async () => {

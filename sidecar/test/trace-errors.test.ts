@@ -1,10 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
-import { chatStreamEvents, sendJson, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
+import { chatStreamEvents, sendJson, type FakeLitellm } from './support/fake-litellm';
 import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { findClosedPort, postJson, readJson } from './support/http-client';
 import { ATTR, readJsonAttribute, readMetadata, waitForTraceOf } from './support/span-helpers';
 import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 const streamChat = { ...chat, stream: true };
@@ -22,14 +23,10 @@ describe('errors are answered as LiteLLM would and traced as ERROR', () => {
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url, { SIDECAR_UPSTREAM_TIMEOUT_MS: '300' });
+    ({ fake, langfuse, sidecar } = await startTestStack({ SIDECAR_UPSTREAM_TIMEOUT_MS: '300' }));
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test.each([

@@ -3,6 +3,7 @@ import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson, sendRequest } from './support/http-client';
 import { ATTR, readJsonAttribute, readMetadata, waitForTraceOf } from './support/span-helpers';
 import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack } from './support/test-stack';
 
 const sse = (events: Array<{ event?: string; data: unknown }>) =>
   events.map(({ event, data }) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
@@ -33,14 +34,10 @@ describe.each(['/v1', ''])('LLM routes with prefix "%s" are traced', (prefix) =>
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm();
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    ({ fake, langfuse, sidecar } = await startTestStack());
   });
   afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
+    await closeTestStack({ fake, langfuse, sidecar });
   });
 
   test('completions, JSON and streamed', async () => {
