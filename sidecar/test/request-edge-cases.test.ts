@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { chatCompletion, chatStreamEvents, sendJson, type FakeLitellm } from './support/fake-litellm';
 import { type FakeLangfuse } from './support/fake-langfuse';
@@ -68,4 +69,42 @@ describe('request edge cases found by the fault suite', () => {
     expect(readMetadata(span).client_aborted).toBeUndefined();
     expect(sidecar.sidecar.metrics.clientAbortsTotal).toBe(0);
   });
+
+  test('a trace_id split across two request chunks is still found before the response head (seam search, no join)', async () => {
+    fake.handle = (_req, _body, res) => sendJson(res, 200, chatCompletion('seam'));
+    const traceId = 'abcdef0123456789abcdef0123456789';
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(2000) }], metadata: { trace_id: traceId } });
+    const split = body.indexOf('trace_id') + 3; // "tra" | "ce_id"
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${sidecar.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, resolve);
+      req.on('error', reject);
+      req.write(body.slice(0, split));
+      setTimeout(() => req.end(body.slice(split)), 50);
+    });
+    answer.resume();
+    expect(answer.headers['x-langfuse-trace-id']).toBe(traceId);
+    expect(fake.received.at(-1)?.body.toString()).toBe(body);
+  });
 });
+
+describe('large traces', () => {
+  test('a batch full by size is sent at once, not after the export interval (1 MiB prompts no longer overflow the queue)', async () => {
+    const stack = await startTestStack({ SIDECAR_EXPORT_INTERVAL_MS: '600000' });
+    try {
+      stack.fake.handle = (_req, _body, res) => sendJson(res, 200, chatCompletion('big'));
+      const prompt = 'a long pasted document. '.repeat(45_000); // ~1 MiB
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${stack.sidecar.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: prompt }] }) });
+        await response.text();
+        ids.push(String(response.headers.get('x-langfuse-trace-id')));
+      }
+      // With a 10-minute interval, only the size trigger can have sent these.
+      await stack.langfuse.waitForTrace(ids[0] as string);
+      expect(stack.sidecar.sidecar.metrics.tracesDroppedTotal).toBe(0);
+    } finally {
+      await closeTestStack(stack);
+    }
+  });
+});
+

@@ -61,6 +61,9 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
   const dropWarning = createRateLimitedWarning(logger, 'traces dropped');
   const exportWarning = createRateLimitedWarning(logger, 'Langfuse export failed; traces dropped');
   const heldBytes = () => pendingBytes + renderingBytes + inflightBytes;
+  // A batch is ready when it is full by count or by size: large traces (1 MiB prompts) fill the body cap long
+  // before 256 of them arrive, and waiting for the interval then let the byte-bounded queue overflow.
+  const batchReady = () => pending.length >= options.batchSize || pendingBytes >= MAX_BATCH_BODY_CHARS;
   metrics.queueLength = () => pending.length;
   metrics.queueBytes = heldBytes;
 
@@ -70,7 +73,7 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
 
   /** A full batch (or a flush) drains on the next turn; a partial one waits for the interval, so light traffic still batches. */
   const scheduleDrain = () => {
-    if (pending.length >= options.batchSize || flushing) {
+    if (batchReady() || flushing) {
       if (drainScheduled) return;
       drainScheduled = true;
       setImmediate(() => {
@@ -142,7 +145,7 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
       rendering = false;
       send(fragments, chars, batch);
       scheduleDrain();
-      if (inflight < options.concurrency && pending.length >= options.batchSize) drain();
+      if (inflight < options.concurrency && batchReady()) drain();
     };
     renderSlice();
   }
@@ -187,7 +190,7 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
         openBatches.delete(batch);
         inflight--;
         inflightBytes -= chars;
-        if (pending.length >= options.batchSize || flushing) drain();
+        if (batchReady() || flushing) drain();
         else scheduleDrain();
         notifyIfIdle();
       });

@@ -93,14 +93,23 @@ export function parseJsonBody(capture: BodyCapture): unknown {
 
 const TRACE_ID_BYTES = Buffer.from('trace_id');
 const NO_LOG_BYTES = Buffer.from('no-log');
+const MARKER_MAX = Math.max(TRACE_ID_BYTES.length, NO_LOG_BYTES.length);
 
 /** True when the request body may name a trace id or ask for no logging, so it is worth parsing before the response starts. */
 function mayCarryTraceDirectives(capture: BodyCapture): boolean {
-  for (const chunk of capture.chunks) {
+  const chunks = capture.chunks;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Buffer;
     if (chunk.includes(TRACE_ID_BYTES) || chunk.includes(NO_LOG_BYTES)) return true;
+    // A marker split across two chunks lies within the last few bytes of one and the first few of the next:
+    // search only that seam instead of joining the body (this runs before the response head goes out).
+    const next = chunks[i + 1];
+    if (next) {
+      const seam = Buffer.concat([chunk.subarray(-(MARKER_MAX - 1)), next.subarray(0, MARKER_MAX - 1)]);
+      if (seam.includes(TRACE_ID_BYTES) || seam.includes(NO_LOG_BYTES)) return true;
+    }
   }
-  // A marker split across two chunks: rare, and only for multi-chunk bodies, so search the joined body.
-  return capture.chunks.length > 1 && (readCapturedBody(capture).includes(TRACE_ID_BYTES) || readCapturedBody(capture).includes(NO_LOG_BYTES));
+  return false;
 }
 
 /** Reads the whole trace context from the request headers and the parsed request body. */
