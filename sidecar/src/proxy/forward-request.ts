@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { captureChunk, createBodyCapture } from '../capture/capture-body';
+import { stripQuery } from '../http-values';
 import { classifyRoute } from '../interpret';
 import type { SidecarMetrics } from '../metrics';
 import type { Exchange } from '../trace/exchange';
@@ -52,11 +53,6 @@ const STREAM_TERMINATORS = ['data: [DONE]', 'message_stop', 'response.completed'
 /** True when the last chunk relayed carries an SSE stream terminator (OpenAI `[DONE]`, Anthropic and Responses API end events). */
 const endsStream = (chunk: Buffer | undefined): boolean => chunk !== undefined && STREAM_TERMINATORS.some((marker) => chunk.includes(marker));
 
-const pathOf = (url: string): string => {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-};
-
 /**
  * Creates the proxy handler: a fixed sequence of small passes over node:http (no body parser, no
  * framework on this path): open the upstream request, tee the request body into it, relay the
@@ -77,7 +73,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     const startMs = nowMs();
     const url = toOriginForm(req.url ?? '/');
     const method = req.method ?? 'GET';
-    const route = options.tracingEnabled ? classifyRoute(method, pathOf(url)) : undefined;
+    const route = options.tracingEnabled ? classifyRoute(method, stripQuery(url)) : undefined;
     const traced = options.tracingEnabled && (route !== undefined || options.traceAllRoutes);
     const captureMax = traced ? options.captureMaxBytes : 0;
     const exchange: Exchange = {

@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { stripQuery } from '../http-values';
 import { buildUpstreamRequestHeaders } from './forward-headers';
 import { classifyUpstreamError, renderUpstreamErrorBody } from './upstream-errors';
 
@@ -58,7 +59,7 @@ export function createUpgradeHandler(upstreamUrl: URL, logger: Logger): (req: In
     });
     upstreamReq.on('error', (error) => {
       const failure = classifyUpstreamError(error);
-      logger.warn({ path: (req.url ?? '').split('?')[0], error: failure.code }, 'upgrade request failed');
+      logger.warn({ path: stripQuery(req.url ?? ''), error: failure.code }, 'upgrade request failed');
       const body = renderUpstreamErrorBody(failure);
       writeRawResponse(socket, failure.status, failure.status === 504 ? 'Gateway Timeout' : failure.status === 503 ? 'Service Unavailable' : 'Bad Gateway', ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close'], body);
     });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { stripQuery } from '../http-values';
 import type { Exchange } from '../trace/exchange';
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -9,10 +10,9 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
  */
 export function logRequest(logger: Logger, exchange: Exchange, status: number): void {
   if (!logger.isLevelEnabled('info')) return;
-  const q = exchange.url.indexOf('?');
   const line: Record<string, unknown> = {
     method: exchange.method,
-    path: q === -1 ? exchange.url : exchange.url.slice(0, q),
+    path: stripQuery(exchange.url),
     status,
     durationMs: round(exchange.endMs - exchange.startMs),
   };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { readCapturedBody, type BodyCapture } from '../capture/capture-body';
+import { readHeader } from '../http-values';
 import { normalizeTraceId } from './trace-ids';
 
 /**
@@ -40,11 +41,6 @@ const asString = (value: unknown): string | undefined => {
 
 const asBoolean = (value: unknown): boolean => value === true || (typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase()));
 
-const headerValue = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 /** The metadata object LiteLLM reads: `metadata`, or `litellm_metadata` on routes where `metadata` is the provider's own (Anthropic /v1/messages). */
 function readMetadata(body: Json | undefined): Json {
   const merged: Json = {};
@@ -59,7 +55,7 @@ function readMetadata(body: Json | undefined): Json {
 function applyHeaderOverrides(metadata: Json, headers: IncomingHttpHeaders): void {
   for (const name in headers) {
     if (!name.startsWith('langfuse_')) continue;
-    const value = headerValue(headers, name);
+    const value = readHeader(headers, name);
     if (value !== undefined) metadata[name.slice('langfuse_'.length)] = value;
   }
 }
@@ -120,7 +116,7 @@ export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): T
   const existing = asString(metadata.existing_trace_id);
   const explicit = asString(metadata.trace_id);
   const tags = parseTags(metadata.tags);
-  for (const tag of parseTags(headerValue(headers, 'x-litellm-tags'))) if (!tags.includes(tag)) tags.push(tag);
+  for (const tag of parseTags(readHeader(headers, 'x-litellm-tags'))) if (!tags.includes(tag)) tags.push(tag);
   return {
     traceId: existing ? normalizeTraceId(existing) : explicit ? normalizeTraceId(explicit) : undefined,
     existingTrace: existing !== undefined,
@@ -134,7 +130,7 @@ export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): T
     traceMetadata: parseTraceMetadata(metadata.trace_metadata),
     maskInput: asBoolean(metadata.mask_input),
     maskOutput: asBoolean(metadata.mask_output),
-    redactMessages: asBoolean(headerValue(headers, 'x-litellm-enable-message-redaction')),
+    redactMessages: asBoolean(readHeader(headers, 'x-litellm-enable-message-redaction')),
     noLog: asBoolean(json?.['no-log']),
   };
 }
@@ -149,7 +145,7 @@ export interface EarlyTraceDecision {
 
 /** Decides the trace id early and cheaply: headers first, and the body only when it mentions a trace id or `no-log`. */
 export function decideTraceEarly(headers: IncomingHttpHeaders, request: BodyCapture): EarlyTraceDecision {
-  const headerTraceId = headerValue(headers, 'langfuse_existing_trace_id') ?? headerValue(headers, 'langfuse_trace_id');
+  const headerTraceId = readHeader(headers, 'langfuse_existing_trace_id') ?? readHeader(headers, 'langfuse_trace_id');
   if (!mayCarryTraceDirectives(request)) {
     return { traceId: headerTraceId ? normalizeTraceId(headerTraceId) : undefined, noLog: false };
   }

@@ -1,6 +1,6 @@
 import { LangfuseOtelSpanAttributes as A } from '@langfuse/core';
-import type { IncomingHttpHeaders } from 'node:http';
 import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
+import { readHeader, stripQuery } from '../http-values';
 import { decodeCapturedBody } from '../capture/decode-body';
 import type { AttributeValue, SpanRecord } from '../export/span-record';
 import { interpretRequest, interpretResponse, interpretStream, parseSseEvents, readModelFromPath } from '../interpret';
@@ -27,11 +27,6 @@ const ROUTE_LABELS: Record<LlmRoute, string> = {
   messages: 'messages',
 };
 
-const header = (headers: IncomingHttpHeaders | undefined, name: string): string | undefined => {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 // LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
 // (the Python openai client may close as soon as it read `data: [DONE]`, before the response ends).
 const TERMINAL_TYPES = ['"type":"message_stop"', '"type": "message_stop"', '"type":"response.completed"', '"type": "response.completed"'];
@@ -54,7 +49,7 @@ function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, c
 }
 
 function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
-  const contentType = header(exchange.requestHeaders, 'content-type');
+  const contentType = readHeader(exchange.requestHeaders, 'content-type');
   const json = exchange.requestJson ?? (contentType === undefined || contentType.includes('json') ? parseJsonBody(exchange.request) : undefined);
   const context = readTraceContext(exchange.requestHeaders, json);
   let facts: RequestFacts;
@@ -78,8 +73,8 @@ interface ResponseReading {
 function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReading {
   const reading: ResponseReading = { facts: {}, streamCompleted: false };
   if (exchange.response.capturedBytes === 0) return reading;
-  const contentType = header(exchange.responseHeaders, 'content-type') ?? '';
-  const encoding = header(exchange.responseHeaders, 'content-encoding');
+  const contentType = readHeader(exchange.responseHeaders, 'content-type') ?? '';
+  const encoding = readHeader(exchange.responseHeaders, 'content-encoding');
   const decoded = decodeCapturedBody(readCapturedBody(exchange.response), encoding, maxBytes);
   if (!decoded) {
     reading.facts.output = { contentType, contentEncoding: encoding, bytes: exchange.response.totalBytes };
@@ -134,11 +129,8 @@ function observationMetadataKey(key: string): string {
   return full;
 }
 
-function nameExchange(exchange: Exchange, model: string | undefined): string {
-  if (!exchange.route) {
-    const q = exchange.url.indexOf('?');
-    return `${exchange.method} ${q === -1 ? exchange.url : exchange.url.slice(0, q)}`;
-  }
+function nameExchange(exchange: Exchange, path: string, model: string | undefined): string {
+  if (!exchange.route) return `${exchange.method} ${path}`;
   return model ? `${ROUTE_LABELS[exchange.route]} ${model}` : ROUTE_LABELS[exchange.route];
 }
 
@@ -152,8 +144,9 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     const { facts: request, context } = readRequestFacts(exchange);
     const response = readResponseFacts(exchange, options.captureMaxBytes);
     // Azure-style routes (/openai/deployments/{model}/…) may name the model only in the path.
-    const model = response.facts.model ?? request.model ?? readModelFromPath(exchange.url.split('?')[0] as string);
-    const name = nameExchange(exchange, model);
+    const path = stripQuery(exchange.url);
+    const model = response.facts.model ?? request.model ?? readModelFromPath(path);
+    const name = nameExchange(exchange, path, model);
     const error = describeOutcome(exchange, response);
     const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };
     const set = (key: string, value: unknown) => {
@@ -177,8 +170,8 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     set(A.OBSERVATION_MODEL, model);
     if (Object.keys(request.modelParameters).length > 0) set(A.OBSERVATION_MODEL_PARAMETERS, request.modelParameters);
     if (response.facts.usage && Object.keys(response.facts.usage).length > 0) set(A.OBSERVATION_USAGE_DETAILS, response.facts.usage);
-    const headerCost = Number(header(exchange.responseHeaders, 'x-litellm-response-cost'));
-    const cost = Number.isFinite(headerCost) && header(exchange.responseHeaders, 'x-litellm-response-cost') !== undefined ? headerCost : response.facts.costUsd;
+    const headerCost = Number(readHeader(exchange.responseHeaders, 'x-litellm-response-cost'));
+    const cost = Number.isFinite(headerCost) && readHeader(exchange.responseHeaders, 'x-litellm-response-cost') !== undefined ? headerCost : response.facts.costUsd;
     if (cost !== undefined) set(A.OBSERVATION_COST_DETAILS, { total: cost });
     if (response.completionStartMs !== undefined) set(A.OBSERVATION_COMPLETION_START_TIME, new Date(response.completionStartMs));
     if (error) {
@@ -195,7 +188,7 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
       ...(redactAll || context.maskInput ? undefined : request.metadata),
       route: exchange.route ?? 'other',
       method: exchange.method,
-      path: exchange.url.split('?')[0],
+      path,
       http_status: exchange.failure?.status ?? exchange.status,
       stream: request.stream || undefined,
       finish_reason: response.facts.finishReason,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { readHeader, stripQuery } from '../http-values';
 
 /** What replaces masked input or output: LiteLLM's own marker, so dashboards built on it keep working. */
 export const REDACTED = 'redacted-by-litellm';
@@ -25,18 +26,12 @@ const LITELLM_METADATA_HEADERS: Record<string, string> = {
   'x-ratelimit-remaining-tokens': 'ratelimit_remaining_tokens',
 };
 
-const stripQuery = (value: string): string => {
-  const q = value.indexOf('?');
-  return q === -1 ? value : value.slice(0, q);
-};
-
 /** Picks the allowlisted LiteLLM headers as metadata entries (the api base without any query string). */
 export function listLitellmMetadata(headers: IncomingHttpHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
   for (const name in LITELLM_METADATA_HEADERS) {
-    const raw = headers[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
+    const value = readHeader(headers, name);
     if (value === undefined || value === '') continue;
     out[LITELLM_METADATA_HEADERS[name] as string] = name === 'x-litellm-model-api-base' ? stripQuery(value) : value;
   }
