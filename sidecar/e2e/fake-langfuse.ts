@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeOtlpExport } from '../test/support/decode-otlp';
 
 /** Where Langfuse takes OTLP/HTTP traces. */
 export const OTLP_TRACES_PATH = '/api/public/otel/v1/traces';
@@ -14,7 +15,7 @@ export interface RecordedExport {
   body: unknown;
 }
 
-/** A running fake Langfuse that records OTLP JSON exports. */
+/** A running fake Langfuse that records OTLP exports (decoded to the OTLP/JSON shape). */
 export interface FakeLangfuse {
   url: string;
   exports: RecordedExport[];
@@ -30,7 +31,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Starts a fake Langfuse on 127.0.0.1 port 0: accepts OTLP JSON at the real path and answers like Langfuse (200, empty partial success). */
+/** Starts a fake Langfuse on 127.0.0.1 port 0: accepts OTLP (protobuf or JSON) at the real path and answers like Langfuse (200, empty partial success). */
 export async function startFakeLangfuse(): Promise<FakeLangfuse> {
   const exports: RecordedExport[] = [];
   const server: Server = createServer((req, res) => {
@@ -49,9 +50,9 @@ export async function startFakeLangfuse(): Promise<FakeLangfuse> {
         }
         let body: unknown = null;
         try {
-          body = JSON.parse(raw.toString('utf8'));
+          body = decodeOtlpExport(raw, req.headers['content-type']);
         } catch {
-          // Recorded as a string so a test sees that a non-JSON (e.g. protobuf) export arrived.
+          // Recorded as a string so a test sees that an undecodable export arrived.
           body = raw.toString('base64');
         }
         exports.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body });

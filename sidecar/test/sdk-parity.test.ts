@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { chatStreamEvents, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
+import { decodeOtlpExport } from './support/decode-otlp';
 import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson } from './support/http-client';
 import type { GenerationSpec } from './support/record-with-sdk';
@@ -10,8 +11,9 @@ import { ATTR, readJsonAttribute, readPrefixed, waitForTraceOf } from './support
 import { startSidecar, type TestSidecar } from './support/start-sidecar';
 
 /**
- * The sidecar writes OTLP JSON itself instead of running the SDK. This test records the same generation
- * both ways and requires the same attribute keys, the same OTLP value types and the same encoded values.
+ * The sidecar writes OTLP itself (binary protobuf) instead of running the SDK (whose exporter sends OTLP/JSON).
+ * This test records the same generation both ways, decodes both as a collector would, and requires the same
+ * attribute keys, the same OTLP value types and the same encoded values.
  */
 
 /** Records a generation with @langfuse/tracing + @langfuse/otel in a child process (see record-with-sdk.ts). */
@@ -33,7 +35,7 @@ interface RawSpan {
 /** The raw OTLP span (value types kept) and its scope, from every export the fake received. */
 function findRawSpan(langfuse: FakeLangfuse, match: (span: RawSpan & { traceId: string }) => boolean) {
   for (const request of langfuse.requests) {
-    const body = JSON.parse(request.body) as { resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string; version: string }; spans: Array<RawSpan & { traceId: string }> }> }> };
+    const body = decodeOtlpExport(request.raw, request.headers['content-type']) as unknown as { resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string; version: string }; spans: Array<RawSpan & { traceId: string }> }> }> };
     for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) if (match(span)) return { span, scope: ss.scope, headers: request.headers };
   }
   throw new Error('span not found');
@@ -104,6 +106,7 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
       expect(typeof ours.span[field]).toBe(typeof sdk.span[field]);
       expect(ours.span[field]).toMatch(/^\d{19}$/);
     }
+    expect(ours.headers['content-type']).toBe('application/x-protobuf');
     for (const header of ['authorization', 'x-langfuse-sdk-name', 'x-langfuse-sdk-version', 'x-langfuse-public-key']) expect(ours.headers[header]).toBe(sdk.headers[header]);
 
     const sdkEncodings = encodings(sdk.span);

@@ -1,5 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { decodeOtlpExport } from '../../test/support/decode-otlp';
+
+type DecodedExport = { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }> };
+
+/** Spans in one export, decoded as a collector would (a body that does not decode counts none). */
+function countSpans(raw: Buffer, contentType: string | undefined): number {
+  try {
+    const decoded = decodeOtlpExport(raw, contentType) as DecodedExport;
+    let spans = 0;
+    for (const rs of decoded.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans += ss.spans?.length ?? 0;
+    return spans;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * A Langfuse OTLP endpoint for long runs: it counts spans instead of keeping them (the test fake keeps every
@@ -41,7 +56,7 @@ export async function startCountingLangfuse(markers: string[]): Promise<Counting
         res.end('{"message":"internal error"}');
         return;
       }
-      fake.spansAccepted += body.split('"spanId":').length - 1;
+      fake.spansAccepted += countSpans(Buffer.concat(chunks), req.headers['content-type']);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });

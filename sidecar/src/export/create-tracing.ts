@@ -5,10 +5,10 @@ import type { Exchange } from '../trace/exchange';
 import { SIDECAR_VERSION } from '../version';
 import { createExchangeRecorder } from '../trace/record-exchange';
 import { createExportQueue } from './export-queue';
-import { createOtlpBatchRenderer, renderSpan } from './otlp-json';
+import { appendSpan, createOtlpBatchEncoder } from './otlp-proto';
 import { createOtlpSender } from './send-otlp';
 
-/** The tracing side of the sidecar: record → queue → render → send. */
+/** The tracing side of the sidecar: record → queue → encode → send. */
 export interface Tracing {
   enabled: boolean;
   /** Hands a finished exchange over; O(1), never throws. */
@@ -40,10 +40,15 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
       metrics.exportRequestsTotal++;
     },
   });
+  const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', serviceVersion: SIDECAR_VERSION, publicKey: langfuse.publicKey });
   const queue = createExportQueue({
     ...config.export,
-    renderExchange: (exchange) => renderSpan(recordExchange(exchange)),
-    renderBatch: createOtlpBatchRenderer({ serviceName: 'litellm-langfuse-sidecar', serviceVersion: SIDECAR_VERSION, publicKey: langfuse.publicKey }),
+    encodeExchange: (exchange, batch) => {
+      appendSpan(batch, recordExchange(exchange));
+      return true;
+    },
+    createBatch: encoder.createBatch,
+    finishBatch: encoder.finishBatch,
     sender,
     metrics,
     logger,

@@ -2,14 +2,17 @@ import type { Logger } from 'pino';
 import type { ExportOptions } from '../config';
 import type { SidecarMetrics } from '../metrics';
 import type { Exchange } from '../trace/exchange';
-import type { OtlpSender } from './send-otlp';
+import type { ProtoWriter } from './proto-writer';
 import { createRateLimitedWarning } from './rate-limited-warning';
+import type { OtlpSender } from './send-otlp';
 
 /** Options for createExportQueue. */
 export interface ExportQueueOptions extends ExportOptions {
-  /** Turns an exchange into a rendered OTLP span fragment; undefined to skip it. */
-  renderExchange: (exchange: Exchange) => string | undefined;
-  renderBatch: (fragments: string[]) => string;
+  /** Appends the exchange's span to a batch; false to skip it. On a throw the batch must be left as it was. */
+  encodeExchange: (exchange: Exchange, batch: ProtoWriter) => boolean;
+  createBatch: () => ProtoWriter;
+  /** The request body for a finished batch. */
+  finishBatch: (batch: ProtoWriter) => Buffer;
   sender: OtlpSender;
   metrics: SidecarMetrics;
   logger: Logger;
@@ -24,13 +27,14 @@ export interface ExportQueue {
 }
 
 // Langfuse's OTLP endpoint takes request bodies of a few MB; keep each POST well under that.
-const MAX_BATCH_BODY_CHARS = 3 * 1024 * 1024;
-// Rendering happens in slices between I/O turns, so one batch never blocks the event loop for long.
-const RENDER_SLICE_MS = 1;
+const MAX_BATCH_BODY_BYTES = 3 * 1024 * 1024;
+// Encoding happens in slices between I/O turns, so a burst never blocks the event loop for long.
+const ENCODE_SLICE_MS = 1;
 const EXCHANGE_OVERHEAD_BYTES = 2048;
 
-/** A batch between rendering and Langfuse's answer. */
-interface OpenBatch {
+/** A batch of encoded spans, from its first span until Langfuse answers. */
+interface Batch {
+  writer: ProtoWriter;
   traces: number;
   /** Counted as abandoned by an expired flush. */
   abandoned: boolean;
@@ -39,169 +43,167 @@ interface OpenBatch {
 const sizeOf = (exchange: Exchange): number => exchange.request.capturedBytes + exchange.response.capturedBytes + EXCHANGE_OVERHEAD_BYTES;
 
 /**
- * Creates the queue. Memory is bounded twice over: by count (`queueMax` exchanges) and by bytes
- * (`queueMaxBytes` of captured bodies plus batches being sent). When full, new exchanges are dropped and
- * counted, never blocking or slowing a response. Export failures are counted and logged at most twice a minute.
+ * Creates the queue. Exchanges are encoded into the open batch's buffer on the next turns after they
+ * arrive, not when a batch is due: a captured body then lives for a turn instead of a batch interval, so it
+ * dies young instead of being promoted and collected by the old-generation GC. A batch is sent when full
+ * (by count or by size) or when the interval passes. Memory is bounded twice over: by count (`queueMax`
+ * traces not yet sent) and by bytes (`queueMaxBytes` of captured bodies plus encoded batches). When full,
+ * new exchanges are dropped and counted, never blocking or slowing a response. Export failures are counted
+ * and logged at most twice a minute.
  */
 export function createExportQueue(options: ExportQueueOptions): ExportQueue {
   const { metrics, logger, sender } = options;
   const pending: Exchange[] = [];
   let pendingBytes = 0;
-  let renderingBytes = 0;
+  let open: Batch | undefined;
+  /** Full batches waiting for a free sender slot (Langfuse slow or down). */
+  const sealed: Batch[] = [];
+  let sealedBytes = 0;
+  let sealedTraces = 0;
   let inflightBytes = 0;
   let inflight = 0;
-  // Batches being rendered or sent and not yet answered: when a flush runs out of time their traces are
-  // abandoned too, and must be counted, or a hanging Langfuse loses them without a word.
-  const openBatches = new Set<OpenBatch>();
-  let rendering = false;
+  // Batches being sent and not yet answered: when a flush runs out of time their traces are abandoned
+  // too, and must be counted, or a hanging Langfuse loses them without a word.
+  const inflightBatches = new Set<Batch>();
+  let encodeScheduled = false;
   let flushing = false;
   let timer: NodeJS.Timeout | undefined;
-  let drainScheduled = false;
   const idleWaiters: Array<() => void> = [];
   const dropWarning = createRateLimitedWarning(logger, 'traces dropped');
   const exportWarning = createRateLimitedWarning(logger, 'Langfuse export failed; traces dropped');
-  const heldBytes = () => pendingBytes + renderingBytes + inflightBytes;
-  // A batch is ready when it is full by count or by size: large traces (1 MiB prompts) fill the body cap long
-  // before 256 of them arrive, and waiting for the interval then let the byte-bounded queue overflow.
-  const batchReady = () => pending.length >= options.batchSize || pendingBytes >= MAX_BATCH_BODY_CHARS;
-  metrics.queueLength = () => pending.length;
+  const heldBytes = () => pendingBytes + (open?.writer.pos ?? 0) + sealedBytes + inflightBytes;
+  const unsentTraces = () => pending.length + (open?.traces ?? 0) + sealedTraces;
+  metrics.queueLength = unsentTraces;
   metrics.queueBytes = heldBytes;
 
   const notifyIfIdle = () => {
-    if (pending.length === 0 && inflight === 0 && !rendering) for (const resolve of idleWaiters.splice(0)) resolve();
-  };
-
-  /** A full batch (or a flush) drains on the next turn; a partial one waits for the interval, so light traffic still batches. */
-  const scheduleDrain = () => {
-    if (batchReady() || flushing) {
-      if (drainScheduled) return;
-      drainScheduled = true;
-      setImmediate(() => {
-        drainScheduled = false;
-        drain();
-      });
-    } else if (!timer && pending.length > 0) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        drain();
-      }, options.intervalMs);
-      timer.unref();
-    }
+    if (unsentTraces() === 0 && inflight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
   };
 
   function enqueue(exchange: Exchange): void {
     const size = sizeOf(exchange);
-    if (pending.length >= options.queueMax || heldBytes() + size > options.queueMaxBytes) {
+    if (unsentTraces() >= options.queueMax || heldBytes() + size > options.queueMaxBytes) {
       metrics.tracesDroppedTotal++;
       metrics.tracesDroppedQueueFull++;
-      dropWarning.note('queue_full', 1, { queueLength: pending.length, queueBytes: heldBytes() });
+      dropWarning.note('queue_full', 1, { queueLength: unsentTraces(), queueBytes: heldBytes() });
       return;
     }
     pending.push(exchange);
     pendingBytes += size;
     metrics.tracesRecordedTotal++;
-    scheduleDrain();
+    scheduleEncode();
   }
 
-  function drain(): void {
-    if (rendering || inflight >= options.concurrency || pending.length === 0) {
-      notifyIfIdle();
-      return;
-    }
-    rendering = true;
-    const fragments: string[] = [];
-    const batch: OpenBatch = { traces: 0, abandoned: false };
-    openBatches.add(batch);
-    let chars = 0;
-    const batchOpen = () => fragments.length < options.batchSize && chars < MAX_BATCH_BODY_CHARS && pending.length > 0;
-    const renderSlice = () => {
-      // A time budget, not a count: at saturation the slice still keeps up with arrivals (a fixed 16 per turn fell
-      // behind a closed-loop load and the queue overflowed), while no turn blocks the event loop for long.
-      const sliceEnd = performance.now() + RENDER_SLICE_MS;
-      for (let taken = 0; batchOpen() && (taken === 0 || performance.now() < sliceEnd); taken++) {
-        const exchange = pending.shift() as Exchange;
-        const size = sizeOf(exchange);
-        pendingBytes -= size;
-        renderingBytes += size;
-        try {
-          const fragment = options.renderExchange(exchange);
-          if (fragment !== undefined) {
-            fragments.push(fragment);
-            batch.traces++;
-            chars += fragment.length;
-          }
-        } catch (error) {
-          // A recorder bug must cost one trace, never the process or the response.
-          metrics.tracesDroppedTotal++;
-          metrics.tracesDroppedExportFailed++;
-          exportWarning.note('render_error', 1, { error: (error as Error).message });
-        }
-      }
-      if (batchOpen()) {
-        setImmediate(renderSlice);
-        return;
-      }
-      renderingBytes = 0;
-      rendering = false;
-      send(fragments, chars, batch);
-      scheduleDrain();
-      if (inflight < options.concurrency && batchReady()) drain();
-    };
-    renderSlice();
+  function scheduleEncode(): void {
+    if (encodeScheduled) return;
+    encodeScheduled = true;
+    setImmediate(encodeSlice);
   }
 
-  function send(fragments: string[], chars: number, batch: OpenBatch): void {
-    if (fragments.length === 0) {
-      openBatches.delete(batch);
-      notifyIfIdle();
-      return;
+  function encodeSlice(): void {
+    encodeScheduled = false;
+    // A time budget, not a count: at saturation a slice keeps up with arrivals, and no turn blocks for long.
+    const sliceEnd = performance.now() + ENCODE_SLICE_MS;
+    for (let taken = 0; pending.length > 0 && (taken === 0 || performance.now() < sliceEnd); taken++) {
+      const exchange = pending.shift() as Exchange;
+      pendingBytes -= sizeOf(exchange);
+      open ??= { writer: options.createBatch(), traces: 0, abandoned: false };
+      try {
+        if (options.encodeExchange(exchange, open.writer)) open.traces++;
+      } catch (error) {
+        // A recorder bug must cost one trace, never the process or the response.
+        metrics.tracesDroppedTotal++;
+        metrics.tracesDroppedExportFailed++;
+        exportWarning.note('render_error', 1, { error: (error as Error).message });
+      }
+      if (open.traces >= options.batchSize || open.writer.pos >= MAX_BATCH_BODY_BYTES) seal();
     }
+    if (pending.length > 0) scheduleEncode();
+    else if (flushing) seal();
+    sendSealed();
+    if (open && open.traces > 0 && !timer) {
+      // A partial batch waits for the interval, so light traffic still batches.
+      timer = setTimeout(() => {
+        timer = undefined;
+        seal();
+        sendSealed();
+      }, options.intervalMs);
+      timer.unref();
+    }
+    notifyIfIdle();
+  }
+
+  function seal(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!open || open.traces === 0) return;
+    sealed.push(open);
+    sealedBytes += open.writer.pos;
+    sealedTraces += open.traces;
+    open = undefined;
+  }
+
+  function sendSealed(): void {
+    while (inflight < options.concurrency && sealed.length > 0) {
+      const batch = sealed.shift() as Batch;
+      sealedBytes -= batch.writer.pos;
+      sealedTraces -= batch.traces;
+      send(batch);
+    }
+  }
+
+  function send(batch: Batch): void {
+    const bytes = batch.writer.pos;
+    const traces = batch.traces;
     inflight++;
-    inflightBytes += chars;
+    inflightBytes += bytes;
+    inflightBatches.add(batch);
     sender
-      .send(options.renderBatch(fragments))
+      .send(options.finishBatch(batch.writer))
       .then((result) => {
         if (batch.abandoned) {
           // Already counted as a shutdown drop at the deadline; if it arrived after all, say so.
           if (result.ok) {
-            metrics.tracesDroppedTotal -= fragments.length;
-            metrics.tracesDroppedShutdown -= fragments.length;
-            metrics.tracesExportedTotal += fragments.length;
+            metrics.tracesDroppedTotal -= traces;
+            metrics.tracesDroppedShutdown -= traces;
+            metrics.tracesExportedTotal += traces;
           }
           return;
         }
         if (result.ok) {
-          metrics.tracesExportedTotal += fragments.length;
+          metrics.tracesExportedTotal += traces;
           return;
         }
-        metrics.tracesDroppedTotal += fragments.length;
-        metrics.tracesDroppedExportFailed += fragments.length;
+        metrics.tracesDroppedTotal += traces;
+        metrics.tracesDroppedExportFailed += traces;
         metrics.exportFailuresTotal++;
         const hint = result.status === 401 || result.status === 403 ? 'Langfuse rejected the keys: check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL' : undefined;
-        exportWarning.note(result.reason ?? 'unknown', fragments.length, { status: result.status, attempts: result.attempts, hint });
+        exportWarning.note(result.reason ?? 'unknown', traces, { status: result.status, attempts: result.attempts, hint });
       })
       .catch((error: Error) => {
         if (batch.abandoned) return;
-        metrics.tracesDroppedTotal += fragments.length;
-        metrics.tracesDroppedExportFailed += fragments.length;
-        exportWarning.note('sender_error', fragments.length, { error: error.message });
+        metrics.tracesDroppedTotal += traces;
+        metrics.tracesDroppedExportFailed += traces;
+        exportWarning.note('sender_error', traces, { error: error.message });
       })
       .finally(() => {
-        openBatches.delete(batch);
+        inflightBatches.delete(batch);
         inflight--;
-        inflightBytes -= chars;
-        if (batchReady() || flushing) drain();
-        else scheduleDrain();
+        inflightBytes -= bytes;
+        if (flushing && pending.length === 0) seal();
+        sendSealed();
         notifyIfIdle();
       });
   }
 
   async function flush(deadlineMs: number): Promise<{ abandoned: number }> {
     flushing = true;
-    if (timer) clearTimeout(timer);
-    timer = undefined;
     const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
-    scheduleDrain();
+    if (pending.length > 0) scheduleEncode();
+    else {
+      seal();
+      sendSealed();
+    }
     notifyIfIdle();
     let deadlineTimer: NodeJS.Timeout | undefined;
     const expired = await Promise.race([
@@ -214,8 +216,8 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     let abandoned = 0;
     if (expired) {
       sender.abortRetries();
-      abandoned = pending.length;
-      for (const batch of openBatches) {
+      abandoned = unsentTraces();
+      for (const batch of inflightBatches) {
         if (batch.abandoned) continue;
         batch.abandoned = true;
         abandoned += batch.traces;
@@ -224,6 +226,10 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
       metrics.tracesDroppedShutdown += abandoned;
       pending.length = 0;
       pendingBytes = 0;
+      open = undefined;
+      sealed.length = 0;
+      sealedBytes = 0;
+      sealedTraces = 0;
     }
     flushing = false;
     dropWarning.flush();

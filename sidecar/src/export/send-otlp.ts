@@ -13,7 +13,7 @@ export interface SendResult {
 
 /** Sends rendered batches to Langfuse. */
 export interface OtlpSender {
-  send: (body: string) => Promise<SendResult>;
+  send: (body: Buffer) => Promise<SendResult>;
   /** On shutdown: stop waiting between retries; the attempt under way still gets its answer. */
   abortRetries: () => void;
   /** Closes the keep-alive sockets. */
@@ -62,14 +62,15 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
   const authorization = `Basic ${Buffer.from(`${options.publicKey}:${options.secretKey}`).toString('base64')}`;
   const shutdown = { aborted: false };
 
-  function attempt(body: string, timeoutMs: number): Promise<{ status?: number; retryAfterMs?: number; reason?: string }> {
+  function attempt(body: Buffer, timeoutMs: number): Promise<{ status?: number; retryAfterMs?: number; reason?: string }> {
     return new Promise((resolve) => {
       const req = transport.request(url, {
         method: 'POST',
         agent,
         headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
+          // OTLP/HTTP binary protobuf (the OTLP default encoding; Langfuse accepts it beside JSON).
+          'content-type': 'application/x-protobuf',
+          'content-length': body.length,
           authorization,
           'x-langfuse-sdk-name': 'javascript',
           'x-langfuse-sdk-version': LANGFUSE_SDK_VERSION,
@@ -96,7 +97,7 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
     });
   }
 
-  async function send(body: string): Promise<SendResult> {
+  async function send(body: Buffer): Promise<SendResult> {
     const deadline = Date.now() + options.timeoutMs;
     let attempts = 0;
     let backoff = 200;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { decodeOtlpExport } from './decode-otlp';
 
 /** A span as a test wants to read it: attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -20,8 +21,11 @@ export type LangfuseMode = 'ok' | 'error500' | 'unavailable503' | 'unauthorized4
 export interface FakeLangfuse {
   url: string;
   mode: LangfuseMode;
-  /** Raw request bodies and headers, in arrival order (all attempts, successful or not). */
-  requests: Array<{ headers: http.IncomingHttpHeaders; body: string; path: string }>;
+  /**
+   * Request bodies and headers, in arrival order (all attempts, successful or not). `body` is the raw bytes
+   * read as UTF-8 (protobuf carries strings as raw UTF-8, so a text search finds what was exported).
+   */
+  requests: Array<{ headers: http.IncomingHttpHeaders; body: string; raw: Buffer; path: string }>;
   /** Spans from exports the fake accepted (mode 'ok' or slow). */
   spans: () => ReceivedSpan[];
   waitForSpans: (count: number, timeoutMs?: number) => Promise<ReceivedSpan[]>;
@@ -41,9 +45,9 @@ function readValue(value: OtlpValue): unknown {
   return undefined;
 }
 
-/** Flattens an OTLP JSON export request into spans. */
-export function readSpans(body: string): ReceivedSpan[] {
-  const parsed = JSON.parse(body) as {
+/** Flattens an OTLP export request (protobuf or JSON, by its content type) into spans. */
+export function readSpans(raw: Buffer, contentType: string | undefined): ReceivedSpan[] {
+  const parsed = decodeOtlpExport(raw, contentType) as unknown as {
     resourceSpans: Array<{ scopeSpans: Array<{ scope?: { name?: string; version?: string }; spans: Array<Record<string, unknown>> }> }>;
   };
   const spans: ReceivedSpan[] = [];
@@ -70,13 +74,13 @@ export function readSpans(body: string): ReceivedSpan[] {
 
 /** Starts the fake Langfuse on 127.0.0.1:0 (or on `port`, to bring a "down" Langfuse back where the sidecar expects it). */
 export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Promise<FakeLangfuse> {
-  const accepted: string[] = [];
+  const accepted: Array<{ raw: Buffer; contentType: string | undefined }> = [];
   const sockets = new Set<Socket>();
   const fake: FakeLangfuse = {
     url: '',
     mode,
     requests: [],
-    spans: () => accepted.flatMap(readSpans),
+    spans: () => accepted.flatMap((body) => readSpans(body.raw, body.contentType)),
     waitForSpans: async (count, timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
@@ -104,8 +108,8 @@ export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Pr
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      fake.requests.push({ headers: req.headers, body, path: req.url ?? '' });
+      const raw = Buffer.concat(chunks);
+      fake.requests.push({ headers: req.headers, body: raw.toString('utf8'), raw, path: req.url ?? '' });
       const reply = (status: number, text = '{}', headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(text);
@@ -116,7 +120,7 @@ export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Pr
       if (current === 'unavailable503') return reply(503, '{"message":"unavailable"}', { 'retry-after': '1' });
       if (current === 'unauthorized401') return reply(401, '{"message":"Invalid credentials"}');
       const accept = () => {
-        if (req.url === '/api/public/otel/v1/traces') accepted.push(body);
+        if (req.url === '/api/public/otel/v1/traces') accepted.push({ raw, contentType: req.headers['content-type'] });
         reply(200, '{}');
       };
       if (typeof current === 'object') setTimeout(accept, current.slowMs);
