@@ -1,5 +1,5 @@
 /**
- * `npx tsx sidecar/bench/compare-cpu.ts [workload] [seconds] [rounds] [--entry a.js,b.js]`: a narrow A/B tool for
+ * `npx tsx sidecar/bench/compare-cpu.ts [workload] [seconds] [rounds] [--entry a.js,b.js|--node-flag]`: a narrow A/B tool for
  * design work. It runs closed-loop load of one workload against the bare pipe, the sidecar with tracing off, with
  * Langfuse down and with tracing on, interleaved round by round, and prints the median CPU µs per request and the
  * ratio to the bare pipe measured in the same rounds. `--entry` compares several sidecar builds (e.g. a copy of
@@ -36,12 +36,14 @@ async function main(): Promise<void> {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const closedUrl = `http://127.0.0.1:${await findFreePort()}`;
 
-  const sidecar = (name: string, entry: string, langfuseUrl: string | undefined): Contender => ({
+  // An entry may carry Node flags after `|` (e.g. `dist/index.js|--max-semi-space-size=32`).
+  const sidecar = (name: string, entrySpec: string, langfuseUrl: string | undefined): Contender => ({
     name,
     start: async () => {
       const port = await findFreePort();
       const env = createSidecarEnv({ port, upstreamUrl, langfuseUrl, logLevel: 'warn' });
-      const server = startServerProcess(`compare-${name.replace(/\W+/g, '-')}`, process.execPath, [path.resolve(REPO_ROOT, entry)], { cpus: proxyCpus, env });
+      const [entry = '', ...flags] = entrySpec.split('|');
+      const server = startServerProcess(`compare-${name.replace(/\W+/g, '-')}`, process.execPath, [...flags, path.resolve(REPO_ROOT, entry)], { cpus: proxyCpus, env });
       const url = `http://127.0.0.1:${port}`;
       await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);
       return { url, pid: server.pid, stop: () => server.stop(15_000) };

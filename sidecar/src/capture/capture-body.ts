@@ -25,6 +25,12 @@ export function createBodyCapture(maxBytes: number, timed = false): BodyCapture 
   return capture;
 }
 
+/** Starts recording arrival times (from the response head on, once it says the body is an event stream). */
+export function startTiming(capture: BodyCapture): void {
+  capture.chunkEnds ??= [];
+  capture.chunkTimes ??= [];
+}
+
 /** Records one chunk that is being forwarded. O(1), no copy; a chunk straddling the cap is kept as a view. */
 export function captureChunk(capture: BodyCapture, chunk: Buffer, nowMs?: number): void {
   capture.totalBytes += chunk.length;

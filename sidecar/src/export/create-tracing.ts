@@ -49,6 +49,7 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
     },
     createBatch: encoder.createBatch,
     finishBatch: encoder.finishBatch,
+    releaseBatch: encoder.releaseBatch,
     sender,
     metrics,
     logger,

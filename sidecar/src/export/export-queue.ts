@@ -13,6 +13,8 @@ export interface ExportQueueOptions extends ExportOptions {
   createBatch: () => ProtoWriter;
   /** The request body for a finished batch. */
   finishBatch: (batch: ProtoWriter) => Buffer;
+  /** Called once a batch's request is answered (or abandoned): its buffer may be reused. */
+  releaseBatch?: (batch: ProtoWriter) => void;
   sender: OtlpSender;
   metrics: SidecarMetrics;
   logger: Logger;
@@ -30,6 +32,11 @@ export interface ExportQueue {
 const MAX_BATCH_BODY_BYTES = 3 * 1024 * 1024;
 // Encoding happens in slices between I/O turns, so a burst never blocks the event loop for long.
 const ENCODE_SLICE_MS = 1;
+// Past a quarter of either bound the backlog is growing faster than 1 ms slices drain it (a closed-loop
+// saturating load, 1 MiB prompts): longer slices then take CPU from forwarding, so calls slow down a little
+// instead of their traces being dropped. Still bounded, so health checks and streams keep flowing.
+const BACKLOG_SLICE_MS = 50;
+const BACKLOG_SHARE = 0.25;
 const EXCHANGE_OVERHEAD_BYTES = 2048;
 
 /** A batch of encoded spans, from its first span until Langfuse answers. */
@@ -103,7 +110,8 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
   function encodeSlice(): void {
     encodeScheduled = false;
     // A time budget, not a count: at saturation a slice keeps up with arrivals, and no turn blocks for long.
-    const sliceEnd = performance.now() + ENCODE_SLICE_MS;
+    const backlogged = unsentTraces() > options.queueMax * BACKLOG_SHARE || heldBytes() > options.queueMaxBytes * BACKLOG_SHARE;
+    const sliceEnd = performance.now() + (backlogged ? BACKLOG_SLICE_MS : ENCODE_SLICE_MS);
     for (let taken = 0; pending.length > 0 && (taken === 0 || performance.now() < sliceEnd); taken++) {
       const exchange = pending.shift() as Exchange;
       pendingBytes -= sizeOf(exchange);
@@ -187,6 +195,8 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
         exportWarning.note('sender_error', traces, { error: error.message });
       })
       .finally(() => {
+        // An abandoned batch may still be on the wire: only an answered one gives its buffer back.
+        if (!batch.abandoned) options.releaseBatch?.(batch.writer);
         inflightBatches.delete(batch);
         inflight--;
         inflightBytes -= bytes;

@@ -250,13 +250,20 @@ export interface OtlpBatchEncoder {
   createBatch: () => ProtoWriter;
   /** The ExportTraceServiceRequest bytes: the frame written in front of the spans, no copy of them. */
   finishBatch: (writer: ProtoWriter) => Buffer;
+  /** Hands a batch's buffer back once its request is answered, for the next batch to reuse. */
+  releaseBatch: (writer: ProtoWriter) => void;
 }
+
+// Buffers kept for reuse: a steady stream of batches then writes into memory that is already mapped, instead
+// of growing a fresh buffer (page faults and copies) every time. Bounded in number and in size.
+const MAX_POOLED_BUFFERS = 4;
+const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
 /**
  * Creates the batch encoder. The scope is the Langfuse SDK's own (`langfuse-sdk`, with the project's
  * public key) so Langfuse reads the spans exactly as it reads @langfuse/otel's exports.
  */
-export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacity = 64 * 1024): OtlpBatchEncoder {
+export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacity = 256 * 1024): OtlpBatchEncoder {
   const resource = encodeLengthDelimited(
     RESOURCE_SPANS_RESOURCE,
     encodeAttributesBlock(RESOURCE_ATTRIBUTES, {
@@ -276,11 +283,16 @@ export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacit
   );
   // Room for the two frame tags and their lengths (5-byte varints cover 4 GiB) ahead of the spans.
   const frameRoom = 1 + 5 + resource.length + 1 + 5 + scope.length;
+  const pool: Buffer[] = [];
   return {
     createBatch: () => {
-      const writer = createProtoWriter(Math.max(initialCapacity, frameRoom * 2));
+      const pooled = pool.pop();
+      const writer = pooled ? { buf: pooled, pos: 0 } : createProtoWriter(Math.max(initialCapacity, frameRoom * 2));
       writer.pos = frameRoom;
       return writer;
+    },
+    releaseBatch: (writer) => {
+      if (pool.length < MAX_POOLED_BUFFERS && writer.buf.length <= MAX_POOLED_BYTES) pool.push(writer.buf);
     },
     finishBatch: (writer) => {
       const spansBytes = writer.pos - frameRoom;

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { captureChunk, createBodyCapture } from '../capture/capture-body';
+import { captureChunk, createBodyCapture, startTiming } from '../capture/capture-body';
 import { stripQuery } from '../http-values';
 import { classifyRoute } from '../interpret';
 import type { SidecarMetrics } from '../metrics';
@@ -86,7 +86,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       endMs: 0,
       requestHeaders: req.headers,
       request: createBodyCapture(captureMax),
-      response: createBodyCapture(captureMax, traced),
+      response: createBodyCapture(captureMax),
       clientAborted: false,
     };
     let noLog = false;
@@ -129,12 +129,16 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       }
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, buildClientResponseHeaders(upstreamRes.rawHeaders, extra));
       // Event streams go out at once, as LiteLLM sends them: the first byte must not wait for the sidecar.
-      if (String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
+      const eventStream = String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (eventStream) res.flushHeaders();
+      // Arrival times serve time to first token, which only a stream has.
+      const timed = traced && eventStream;
+      if (timed) startTiming(exchange.response);
 
-      // Pass: relay the body chunk by chunk, teeing it with its arrival time.
+      // Pass: relay the body chunk by chunk, teeing it (with its arrival time, for a stream).
       upstreamRes.on('data', (chunk: Buffer) => {
         lastChunk = chunk;
-        if (traced) captureChunk(exchange.response, chunk, nowMs());
+        if (traced) captureChunk(exchange.response, chunk, timed ? nowMs() : undefined);
         if (!res.write(chunk)) {
           upstreamRes.pause();
           res.once('drain', () => upstreamRes.resume());

@@ -90,20 +90,36 @@ export function parseJsonBody(capture: BodyCapture): unknown {
 const TRACE_ID_BYTES = Buffer.from('trace_id');
 const NO_LOG_BYTES = Buffer.from('no-log');
 const MARKER_MAX = Math.max(TRACE_ID_BYTES.length, NO_LOG_BYTES.length);
+// Each marker is found through its rarest byte ('_' and '-'): indexOf(byte) is a memchr, where
+// Buffer#includes(marker) starts from 't' or 'n', letters every prose prompt is full of.
+const TRACE_ID_ANCHOR = TRACE_ID_BYTES.indexOf('_');
+const NO_LOG_ANCHOR = NO_LOG_BYTES.indexOf('-');
+
+/** True when `marker` occurs in `haystack`, searched from the marker's byte at `anchor`. */
+function containsMarker(haystack: Buffer, marker: Buffer, anchor: number): boolean {
+  const byte = marker[anchor] as number;
+  for (let at = haystack.indexOf(byte, anchor); at !== -1; at = haystack.indexOf(byte, at + 1)) {
+    const start = at - anchor;
+    if (start + marker.length > haystack.length) return false;
+    let i = 0;
+    while (i < marker.length && haystack[start + i] === marker[i]) i++;
+    if (i === marker.length) return true;
+  }
+  return false;
+}
+
+const carriesMarker = (bytes: Buffer): boolean => containsMarker(bytes, TRACE_ID_BYTES, TRACE_ID_ANCHOR) || containsMarker(bytes, NO_LOG_BYTES, NO_LOG_ANCHOR);
 
 /** True when the request body may name a trace id or ask for no logging, so it is worth parsing before the response starts. */
 function mayCarryTraceDirectives(capture: BodyCapture): boolean {
-  const chunks = capture.chunks;
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i] as Buffer;
-    if (chunk.includes(TRACE_ID_BYTES) || chunk.includes(NO_LOG_BYTES)) return true;
-    // A marker split across two chunks lies within the last few bytes of one and the first few of the next:
-    // search only that seam instead of joining the body (this runs before the response head goes out).
-    const next = chunks[i + 1];
-    if (next) {
-      const seam = Buffer.concat([chunk.subarray(-(MARKER_MAX - 1)), next.subarray(0, MARKER_MAX - 1)]);
-      if (seam.includes(TRACE_ID_BYTES) || seam.includes(NO_LOG_BYTES)) return true;
-    }
+  // A marker split across chunks lies within the last few bytes seen so far (`tail`, which may span several small
+  // chunks) and the first few of the next: search only that seam instead of joining the body (this runs before
+  // the response head goes out).
+  let tail: Buffer | undefined;
+  for (const chunk of capture.chunks) {
+    if (carriesMarker(chunk)) return true;
+    if (tail && carriesMarker(Buffer.concat([tail, chunk.subarray(0, MARKER_MAX - 1)]))) return true;
+    tail = tail && chunk.length < MARKER_MAX - 1 ? Buffer.concat([tail, chunk]).subarray(-(MARKER_MAX - 1)) : chunk.subarray(-(MARKER_MAX - 1));
   }
   return false;
 }

@@ -170,8 +170,9 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     set(A.OBSERVATION_MODEL, model);
     if (Object.keys(request.modelParameters).length > 0) set(A.OBSERVATION_MODEL_PARAMETERS, request.modelParameters);
     if (response.facts.usage && Object.keys(response.facts.usage).length > 0) set(A.OBSERVATION_USAGE_DETAILS, response.facts.usage);
-    const headerCost = Number(readHeader(exchange.responseHeaders, 'x-litellm-response-cost'));
-    const cost = Number.isFinite(headerCost) && readHeader(exchange.responseHeaders, 'x-litellm-response-cost') !== undefined ? headerCost : response.facts.costUsd;
+    const costHeader = readHeader(exchange.responseHeaders, 'x-litellm-response-cost');
+    const headerCost = Number(costHeader);
+    const cost = costHeader !== undefined && Number.isFinite(headerCost) ? headerCost : response.facts.costUsd;
     if (cost !== undefined) set(A.OBSERVATION_COST_DETAILS, { total: cost });
     if (response.completionStartMs !== undefined) set(A.OBSERVATION_COMPLETION_START_TIME, new Date(response.completionStartMs));
     if (error) {
@@ -182,30 +183,30 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     set(A.RELEASE, context.release ?? options.release);
     set(A.VERSION, context.version);
 
-    const metadata: Record<string, unknown> = {
-      // What the request contributes (Responses API instructions, tools, previous_response_id) first, so the sidecar's own keys win;
-      // instructions are prompt content, so they go wherever the input goes.
-      ...(redactAll || context.maskInput ? undefined : request.metadata),
-      route: exchange.route ?? 'other',
-      method: exchange.method,
-      path,
-      http_status: exchange.failure?.status ?? exchange.status,
-      stream: request.stream || undefined,
-      finish_reason: response.facts.finishReason,
-      response_id: response.facts.responseId,
-      api_key_hash: hashApiKey(exchange.requestHeaders),
-      request_truncated: exchange.request.truncated || undefined,
-      response_truncated: exchange.response.truncated || response.decodedTruncated || undefined,
-      request_bytes: exchange.request.totalBytes,
-      response_bytes: exchange.response.totalBytes,
-      // A close right after the stream's terminator is a completed call (see isTerminalEvent), not an abort.
-      client_aborted: (exchange.clientAborted && !response.streamCompleted) || undefined,
-      ...listLitellmMetadata(exchange.responseHeaders),
+    // Metadata goes straight into the attributes, one key each (as @langfuse/tracing flattens it). What the
+    // request contributes (Responses API instructions, tools, previous_response_id) first, so the sidecar's own
+    // keys win; instructions are prompt content, so they go wherever the input goes.
+    const meta = (key: string, value: unknown) => {
+      if (value === undefined) return;
+      attributes[observationMetadataKey(key)] = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : JSON.stringify(value);
     };
-    for (const key in metadata) {
-      const value = metadata[key];
-      if (value !== undefined) attributes[observationMetadataKey(key)] = typeof value === 'string' ? value : JSON.stringify(value);
-    }
+    if (request.metadata && !(redactAll || context.maskInput)) for (const key in request.metadata) meta(key, request.metadata[key]);
+    meta('route', exchange.route ?? 'other');
+    meta('method', exchange.method);
+    meta('path', path);
+    meta('http_status', exchange.failure?.status ?? exchange.status);
+    meta('stream', request.stream || undefined);
+    meta('finish_reason', response.facts.finishReason);
+    meta('response_id', response.facts.responseId);
+    meta('api_key_hash', hashApiKey(exchange.requestHeaders));
+    meta('request_truncated', exchange.request.truncated || undefined);
+    meta('response_truncated', exchange.response.truncated || response.decodedTruncated || undefined);
+    meta('request_bytes', exchange.request.totalBytes);
+    meta('response_bytes', exchange.response.totalBytes);
+    // A close right after the stream's terminator is a completed call (see isTerminalEvent), not an abort.
+    meta('client_aborted', (exchange.clientAborted && !response.streamCompleted) || undefined);
+    const litellm = listLitellmMetadata(exchange.responseHeaders);
+    for (const key in litellm) meta(key, litellm[key]);
 
     // existing_trace_id joins someone else's trace: leave its name, user, session and tags alone (LiteLLM does the same).
     if (!context.existingTrace) {
