@@ -1,4 +1,4 @@
-import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from '@langfuse/core';
+import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from './langfuse-attributes';
 import type { AttributeValue, SpanRecord } from './span-record';
 import {
   createProtoWriter,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { LANGFUSE_SDK_VERSION } from '@langfuse/core';
+import { LANGFUSE_SDK_VERSION } from './langfuse-attributes';
 
 /** How one export attempt ended. */
 export interface SendResult {

@@ -1,4 +1,4 @@
-import { LangfuseOtelSpanAttributes as A } from '@langfuse/core';
+import { LANGFUSE_ATTRIBUTES as A } from '../export/langfuse-attributes';
 import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
 import { readHeader, stripQuery } from '../http-values';
 import { decodeCapturedBody } from '../capture/decode-body';
