@@ -166,7 +166,7 @@ export function createCoreSetups(options: { withSidecar: boolean; infoRun: boole
 /** Setup 5: LiteLLM alone, the sidecar in front of it, a bare pipe in front of it, and LiteLLM with its own langfuse_otel callback. */
 export function createLiteLlmSetups(): Setup[] {
   // Small chat only: the targets compare throughput, and LiteLLM's ~10 ms per call makes every phase long.
-  const common = { workloads: ['chat'] as WorkloadName[], streams: false, load: { connections: 16, rate: 20, throughputSec: 4 } };
+  const common = { workloads: ['chat'] as WorkloadName[], streams: false, load: { connections: 16, rate: 20, throughputSec: 6 } };
   return [
     {
       ...common,
