@@ -121,9 +121,12 @@ async function startOne(
 export async function startLiteLlmServers(options: { upstreamUrl: string; langfuseUrl: string; cpus?: string }): Promise<LiteLlmServers> {
   const version = findLiteLlm() ?? 'unknown';
   const notes: string[] = [];
-  const plain = await startOne('litellm-plain', { ...options, withOtel: false, python: path.join(VENV, 'bin/python') });
-  let otel: LiteLlmServer | undefined;
   const otelPython = ensureOtelPython();
+  // Both servers run on the same Python environment, so the callback is the only difference between them.
+  // (Even so, LiteLLM 1.110.2 with langfuse_otel served more calls than without it here: 61 vs 53 req/s with
+  // p99 45 vs 187 ms on 2026-11-29, in two runs; see docs/performance.md.)
+  const plain = await startOne('litellm-plain', { ...options, withOtel: false, python: otelPython ?? path.join(VENV, 'bin/python') });
+  let otel: LiteLlmServer | undefined;
   if (otelPython) {
     try {
       otel = await startOne('litellm-otel', { ...options, withOtel: true, python: otelPython });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { appendSpan, createOtlpBatchEncoder } from '../src/export/otlp-proto';
+import { createOtlpBatchEncoder } from '../src/export/otlp-batch';
+import { appendSpan } from '../src/export/otlp-proto';
 import type { AttributeValue, SpanRecord } from '../src/export/span-record';
 import { decodeOtlpExport } from './support/decode-otlp';
 
@@ -42,6 +43,7 @@ function expectedValue(value: AttributeValue): Record<string, unknown> {
   if (typeof value === 'string') return { stringValue: utf8(value) };
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') return Number.isSafeInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  if (Buffer.isBuffer(value)) return { stringValue: value.toString('utf8') };
   // protobufjs leaves an empty repeated field out of the decoded object.
   return { arrayValue: value.length === 0 ? {} : { values: value.map((item) => ({ stringValue: utf8(item) })) } };
 }
@@ -54,6 +56,8 @@ const value: fc.Arbitrary<AttributeValue> = fc.oneof(
   fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isSafeInteger(n) && !Object.is(n, -0)),
   fc.array(text, { maxLength: 5 }),
+  // JSON text lifted from a request body, written as its bytes.
+  fc.json().map((json) => Buffer.from(json, 'utf8')),
 );
 const span: fc.Arbitrary<SpanRecord> = fc.record({
   traceId: hex(16).filter((id) => !/^0+$/.test(id)),

@@ -5,7 +5,8 @@ import type { Exchange } from '../trace/exchange';
 import { SIDECAR_VERSION } from '../version';
 import { createExchangeRecorder } from '../trace/record-exchange';
 import { createExportQueue } from './export-queue';
-import { appendSpan, createOtlpBatchEncoder } from './otlp-proto';
+import { createOtlpBatchEncoder } from './otlp-batch';
+import { appendSpan } from './otlp-proto';
 import { createOtlpSender } from './send-otlp';
 
 /** The tracing side of the sidecar: record → queue → encode → send. */

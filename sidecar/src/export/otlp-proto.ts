@@ -1,4 +1,3 @@
-import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from './langfuse-attributes';
 import type { AttributeValue, SpanRecord } from './span-record';
 import {
   createProtoWriter,
@@ -24,15 +23,7 @@ import {
  */
 
 // Tags: field number << 3 | wire type (0 varint, 1 fixed64, 2 length-delimited).
-const REQUEST_RESOURCE_SPANS = 0x0a;
-const RESOURCE_SPANS_RESOURCE = 0x0a;
-const RESOURCE_SPANS_SCOPE_SPANS = 0x12;
-const RESOURCE_ATTRIBUTES = 0x0a;
-const SCOPE_SPANS_SCOPE = 0x0a;
 const SCOPE_SPANS_SPANS = 0x12;
-const SCOPE_NAME = 0x0a;
-const SCOPE_VERSION = 0x12;
-const SCOPE_ATTRIBUTES = 0x1a;
 const SPAN_TRACE_ID = 0x0a;
 const SPAN_SPAN_ID = 0x12;
 const SPAN_NAME = 0x2a;
@@ -55,7 +46,8 @@ const ARRAY_VALUES = 0x0a;
 const KIND_INTERNAL = 1;
 const STATUS_ERROR = 2;
 
-const lengthField = (length: number): number => 1 + sizeOfVarint(length) + length;
+/** Bytes of a length-delimited field: tag, length varint, content. */
+export const lengthField = (length: number): number => 1 + sizeOfVarint(length) + length;
 
 // Attribute keys repeat on every span: encode each `key` field (tag, length, UTF-8) once. Bounded, since
 // keys come from the code plus client-chosen trace metadata keys; past the bound, encode without caching.
@@ -90,6 +82,7 @@ function measureValue(value: AttributeValue, lengths: number[]): number {
     if (!isVarintInteger(value)) return 9;
     return 1 + (value < 0 ? 10 : sizeOfVarint(value));
   }
+  if (Buffer.isBuffer(value)) return lengthField(value.length);
   // An array's content length goes first, then its items' byte lengths.
   const at = lengths.length;
   lengths.push(0);
@@ -121,6 +114,11 @@ function writeValue(writer: ProtoWriter, value: AttributeValue, lengths: number[
       if (value < 0) writeNegativeVarint(writer, value);
       else writeVarint(writer, value);
     }
+  } else if (Buffer.isBuffer(value)) {
+    writer.buf[writer.pos++] = ANY_STRING;
+    writeVarint(writer, value.length);
+    value.copy(writer.buf, writer.pos);
+    writer.pos += value.length;
   } else {
     writer.buf[writer.pos++] = ANY_ARRAY;
     writeVarint(writer, lengths[cursor.at++] as number);
@@ -217,98 +215,12 @@ export function appendSpan(writer: ProtoWriter, span: SpanRecord): void {
   }
 }
 
-function encodeAttributesBlock(tag: number, attributes: Record<string, AttributeValue>): Buffer {
+/** A set of attributes as repeated KeyValue fields under `tag` (for the resource and the scope). */
+export function encodeAttributesBlock(tag: number, attributes: Record<string, AttributeValue>): Buffer {
   const valueSizes: number[] = [];
   const lengths: number[] = [];
   const size = measureAttributes(attributes, valueSizes, lengths);
   const writer = createProtoWriter(size);
   writeAttributes(writer, tag, attributes, valueSizes, lengths);
   return writer.buf;
-}
-
-function encodeLengthDelimited(tag: number, content: Buffer): Buffer {
-  const writer = createProtoWriter(lengthField(content.length));
-  writer.buf[writer.pos++] = tag;
-  writeVarint(writer, content.length);
-  content.copy(writer.buf, writer.pos);
-  return writer.buf;
-}
-
-function encodeString(tag: number, text: string): Buffer {
-  return encodeLengthDelimited(tag, Buffer.from(text, 'utf8'));
-}
-
-/** Options for the resource and scope that frame every batch. */
-export interface OtlpFrameOptions {
-  serviceName: string;
-  serviceVersion: string;
-  publicKey: string;
-}
-
-/** Builds batches: a writer with room for the frame, spans appended to it, and the finished request body. */
-export interface OtlpBatchEncoder {
-  createBatch: () => ProtoWriter;
-  /** The ExportTraceServiceRequest bytes: the frame written in front of the spans, no copy of them. */
-  finishBatch: (writer: ProtoWriter) => Buffer;
-  /** Hands a batch's buffer back once its request is answered, for the next batch to reuse. */
-  releaseBatch: (writer: ProtoWriter) => void;
-}
-
-// Buffers kept for reuse: a steady stream of batches then writes into memory that is already mapped, instead
-// of growing a fresh buffer (page faults and copies) every time. Bounded in number and in size.
-const MAX_POOLED_BUFFERS = 4;
-const MAX_POOLED_BYTES = 8 * 1024 * 1024;
-
-/**
- * Creates the batch encoder. The scope is the Langfuse SDK's own (`langfuse-sdk`, with the project's
- * public key) so Langfuse reads the spans exactly as it reads @langfuse/otel's exports.
- */
-export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacity = 256 * 1024): OtlpBatchEncoder {
-  const resource = encodeLengthDelimited(
-    RESOURCE_SPANS_RESOURCE,
-    encodeAttributesBlock(RESOURCE_ATTRIBUTES, {
-      'service.name': options.serviceName,
-      'service.version': options.serviceVersion,
-      'telemetry.sdk.language': 'nodejs',
-      'telemetry.sdk.name': 'litellm-langfuse-sidecar',
-    }),
-  );
-  const scope = encodeLengthDelimited(
-    SCOPE_SPANS_SCOPE,
-    Buffer.concat([
-      encodeString(SCOPE_NAME, LANGFUSE_TRACER_NAME),
-      encodeString(SCOPE_VERSION, LANGFUSE_SDK_VERSION),
-      encodeAttributesBlock(SCOPE_ATTRIBUTES, { public_key: options.publicKey }),
-    ]),
-  );
-  // Room for the two frame tags and their lengths (5-byte varints cover 4 GiB) ahead of the spans.
-  const frameRoom = 1 + 5 + resource.length + 1 + 5 + scope.length;
-  const pool: Buffer[] = [];
-  return {
-    createBatch: () => {
-      const pooled = pool.pop();
-      const writer = pooled ? { buf: pooled, pos: 0 } : createProtoWriter(Math.max(initialCapacity, frameRoom * 2));
-      writer.pos = frameRoom;
-      return writer;
-    },
-    releaseBatch: (writer) => {
-      if (pool.length < MAX_POOLED_BUFFERS && writer.buf.length <= MAX_POOLED_BYTES) pool.push(writer.buf);
-    },
-    finishBatch: (writer) => {
-      const spansBytes = writer.pos - frameRoom;
-      const scopeSpansSize = scope.length + spansBytes;
-      const resourceSpansSize = resource.length + lengthField(scopeSpansSize);
-      const frameBytes = 1 + sizeOfVarint(resourceSpansSize) + resource.length + 1 + sizeOfVarint(scopeSpansSize) + scope.length;
-      const start = frameRoom - frameBytes;
-      const frame: ProtoWriter = { buf: writer.buf, pos: start };
-      writer.buf[frame.pos++] = REQUEST_RESOURCE_SPANS;
-      writeVarint(frame, resourceSpansSize);
-      resource.copy(writer.buf, frame.pos);
-      frame.pos += resource.length;
-      writer.buf[frame.pos++] = RESOURCE_SPANS_SCOPE_SPANS;
-      writeVarint(frame, scopeSpansSize);
-      scope.copy(writer.buf, frame.pos);
-      return writer.buf.subarray(start, writer.pos);
-    },
-  };
 }

@@ -11,7 +11,7 @@ export interface SendResult {
   attempts: number;
 }
 
-/** Sends rendered batches to Langfuse. */
+/** Sends encoded batches to Langfuse. */
 export interface OtlpSender {
   send: (body: Buffer) => Promise<SendResult>;
   /** On shutdown: stop waiting between retries; the attempt under way still gets its answer. */
@@ -79,6 +79,8 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
       });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error('export timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
       req.on('response', (res) => {
+        // Only the status matters. The body is not read: Langfuse answers JSON even to a protobuf request
+        // (langfuse/langfuse#11550), which a strict OTLP client would fail to parse.
         res.resume();
         res.on('end', () => {
           clearTimeout(timer);

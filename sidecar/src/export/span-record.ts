@@ -1,5 +1,8 @@
-/** An attribute value as OTLP carries it: scalars, or an array of strings (trace tags). */
-export type AttributeValue = string | number | boolean | string[];
+/**
+ * An attribute value as OTLP carries it: scalars, or an array of strings (trace tags). A Buffer is a string
+ * value given as its UTF-8 bytes (JSON text lifted from a request body), written to the export as is.
+ */
+export type AttributeValue = string | number | boolean | string[] | Buffer;
 
 /** One finished span, ready to serialize: the recorder's output, the exporter's input. */
 export interface SpanRecord {

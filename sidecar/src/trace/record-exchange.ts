@@ -7,6 +7,7 @@ import { interpretRequest, interpretResponse, interpretStream, parseSseEvents, r
 import type { LlmRoute, RequestFacts, ResponseFacts, SseEvent } from '../interpret/types';
 import { describeCause } from '../proxy/upstream-errors';
 import type { Exchange } from './exchange';
+import { liftPrompt } from './lift-prompt';
 import { parseJsonBody, readTraceContext, type TraceContext } from './read-trace-context';
 import { hashApiKey, listLitellmMetadata, REDACTED, redactCredentialFields, redactCredentialText } from './redact';
 
@@ -48,13 +49,25 @@ function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, c
   return truncated ? `${text}\n[truncated by the sidecar: ${totalBytes} bytes in all]` : text;
 }
 
+// Below a few KB, V8's JSON.parse and JSON.stringify of the whole body cost no more than the scan (measured:
+// 5 µs either way on a 1 KB chat call); above, lifting wins by far (a 1 MiB prompt: 5 ms to 60 µs).
+const LIFT_PROMPT_MIN_BYTES = 8 * 1024;
+
 function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
   const contentType = readHeader(exchange.requestHeaders, 'content-type');
-  const json = exchange.requestJson ?? (contentType === undefined || contentType.includes('json') ? parseJsonBody(exchange.request) : undefined);
+  let json = exchange.requestJson;
+  let prompt: Buffer | undefined;
+  if (json === undefined && (contentType === undefined || contentType.includes('json'))) {
+    const liftable = exchange.route && !exchange.request.truncated && exchange.request.capturedBytes >= LIFT_PROMPT_MIN_BYTES;
+    const lifted = liftable ? liftPrompt(exchange.route!, readCapturedBody(exchange.request)) : undefined;
+    if (lifted) ({ json, prompt } = lifted);
+    else json = parseJsonBody(exchange.request);
+  }
   const context = readTraceContext(exchange.requestHeaders, json);
   let facts: RequestFacts;
   if (exchange.route && json !== undefined) {
     facts = interpretRequest(exchange.route, json);
+    if (prompt) facts.input = prompt;
   } else {
     const raw = json !== undefined ? redactCredentialFields(json) : describeRawBody(readCapturedBody(exchange.request), exchange.request.truncated, exchange.request.totalBytes, contentType);
     facts = { input: raw, modelParameters: {}, stream: false };
@@ -151,7 +164,8 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };
     const set = (key: string, value: unknown) => {
       if (value === undefined || value === null) return;
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      // A Buffer is JSON text lifted from the request as the client sent it (lift-prompt.ts).
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || Buffer.isBuffer(value)) {
         attributes[key] = value;
         return;
       }
