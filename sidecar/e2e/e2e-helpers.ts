@@ -60,7 +60,7 @@ export function stripVolatile(value: unknown): unknown {
   return out;
 }
 
-/** One exported span with its attributes decoded from OTLP JSON AnyValues. */
+/** One exported span with its attributes decoded from OTLP AnyValues (the fake decodes protobuf to the OTLP/JSON shape). */
 export interface RecordedSpan {
   traceId: string;
   spanId: string;
@@ -85,7 +85,7 @@ interface OtlpKeyValue {
   value?: OtlpAnyValue;
 }
 
-/** Decodes an OTLP JSON AnyValue to a plain value. */
+/** Decodes an OTLP AnyValue (OTLP/JSON shape) to a plain value. */
 export function decodeAnyValue(value: OtlpAnyValue | undefined): unknown {
   if (!value) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;
