@@ -84,9 +84,9 @@ const envSchema = z.object({
   SIDECAR_EXPORT_QUEUE_MAX: envInteger(10_000, 1),
   SIDECAR_EXPORT_QUEUE_MAX_BYTES: envInteger(64 * 1024 * 1024, 1024),
   SIDECAR_EXPORT_TIMEOUT_MS: envInteger(10_000, 1),
-  // Langfuse answers each batch in tens of ms (Cloud: plus the round trip); 2 in flight capped a sidecar at
-  // ~300 MB/s of 1 MiB prompts and dropped traces there, 8 did not (bench, compare-cpu.ts body-1mib).
-  SIDECAR_EXPORT_CONCURRENCY: envInteger(8, 1, 64),
+  // 2 in flight keeps small calls cheapest. At ~300 MB/s of 1 MiB prompts 2 could not keep up and the byte
+  // bound dropped traces, where 8 dropped none (bench, 2026-11-29; docs/performance.md): raise it for such traffic.
+  SIDECAR_EXPORT_CONCURRENCY: envInteger(2, 1, 64),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });

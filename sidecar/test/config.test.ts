@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       captureMaxBytes: 1048576,
       upstreamTimeoutMs: 600000,
       shutdownGraceMs: 25000,
-      export: { batchSize: 256, intervalMs: 1000, queueMax: 10000, queueMaxBytes: 67108864, timeoutMs: 10000, concurrency: 8 },
+      export: { batchSize: 256, intervalMs: 1000, queueMax: 10000, queueMaxBytes: 67108864, timeoutMs: 10000, concurrency: 2 },
       logLevel: 'info',
       logFormat: 'auto',
     });
