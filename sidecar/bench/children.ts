@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import type { Command, ReadyMessage, Reply } from './ipc';
@@ -169,4 +170,28 @@ export async function waitUntilHealthy(server: ServerProcess, url: string, timeo
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The fakes and load generator of a narrow bench tool, placed as the bench places them. */
+export interface BenchRig {
+  /** CPUs for the proxy under test (undefined when not pinned). */
+  proxyCpus?: string;
+  upstream: NodeChild;
+  langfuse: NodeChild;
+  loader: NodeChild;
+}
+
+/**
+ * For the narrow tools (profile-sidecar.ts, compare-cpu.ts): builds the child scripts and starts the fake
+ * upstream, the fake Langfuse and the load generator, with the bench's placement: the proxy under test alone
+ * on CPU 0, everything else on CPU 1 (when there are two and taskset exists).
+ */
+export async function startBenchRig(): Promise<BenchRig> {
+  buildChildScripts();
+  const pin = canPin() && os.cpus().length >= 2;
+  const [proxyCpus, otherCpus] = pin ? ['0', '1'] : [undefined, undefined];
+  const upstream = await startNodeChild('fake-upstream', { cpus: otherCpus });
+  const langfuse = await startNodeChild('fake-langfuse', { cpus: otherCpus });
+  const loader = await startNodeChild('load-worker', { cpus: otherCpus });
+  return { proxyCpus, upstream, langfuse, loader };
 }

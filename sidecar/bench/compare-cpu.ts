@@ -6,9 +6,8 @@
  * dist/ from before a change) with tracing on. `npm run bench` stays the reference; this only answers
  * "did this change move the cost" in a minute on a noisy machine.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { buildChildScripts, canPin, getText, REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy, type NodeChild } from './children';
+import { getText, REPO_ROOT, startBenchRig, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
 import type { CannonResult } from './load-worker';
 import { readCpuMs } from './proc-stats';
 import { createSidecarEnv, findFreePort } from './setups';
@@ -27,12 +26,7 @@ async function main(): Promise<void> {
   const [workloadName = 'chat', seconds = '4', roundsText = '3'] = args.filter((arg, i) => !arg.startsWith('--') && i !== entryIndex + 1 || entryIndex < 0 && !arg.startsWith('--'));
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
-  buildChildScripts();
-  const pin = canPin() && os.cpus().length >= 2;
-  const [proxyCpus, otherCpus] = pin ? ['0', '1'] : [undefined, undefined];
-  const upstream = await startNodeChild('fake-upstream', { cpus: otherCpus });
-  const langfuse = await startNodeChild('fake-langfuse', { cpus: otherCpus });
-  const loader: NodeChild = await startNodeChild('load-worker', { cpus: otherCpus });
+  const { proxyCpus, upstream, langfuse, loader } = await startBenchRig();
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const closedUrl = `http://127.0.0.1:${await findFreePort()}`;
 

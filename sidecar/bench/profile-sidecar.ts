@@ -6,9 +6,8 @@
  * Uses the bench's fakes and placement; the .cpuprofile stays in .cache/bench-prof/ for a flame graph viewer.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { buildChildScripts, canPin, REPO_ROOT, startNodeChild, startServerProcess, waitUntilHealthy } from './children';
+import { REPO_ROOT, startBenchRig, startServerProcess, waitUntilHealthy } from './children';
 import type { CannonResult, CannonSpec } from './load-worker';
 import { createSidecarEnv, findFreePort } from './setups';
 import { formatProfile, summarizeProfile } from './summarize-profile';
@@ -21,13 +20,7 @@ async function main(): Promise<void> {
   const [workloadName = 'chat', seconds = '10'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
-  buildChildScripts();
-  // The bench's placement: the sidecar alone on CPU 0, everything else on CPU 1 (when there are two).
-  const pin = canPin() && os.cpus().length >= 2;
-  const [proxyCpus, otherCpus] = pin ? ['0', '1'] : [undefined, undefined];
-  const upstream = await startNodeChild('fake-upstream', { cpus: otherCpus });
-  const langfuse = await startNodeChild('fake-langfuse', { cpus: otherCpus });
-  const loader = await startNodeChild('load-worker', { cpus: otherCpus });
+  const { proxyCpus, upstream, langfuse, loader } = await startBenchRig();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = path.join(REPO_ROOT, '.cache/bench-prof', `${stamp}-${workload.name}${proxyOnly ? '-proxy-only' : down ? '-down' : ''}-${logLevel}`);
   const port = await findFreePort();
