@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const entryIndex = args.indexOf('--entry');
   const entries = entryIndex >= 0 ? (args[entryIndex + 1] ?? '').split(',') : undefined;
-  const [workloadName = 'chat', seconds = '4', roundsText = '3'] = args.filter((arg, i) => !arg.startsWith('--') && i !== entryIndex + 1 || entryIndex < 0 && !arg.startsWith('--'));
+  const [workloadName = 'chat', seconds = '4', roundsText = '3'] = args.filter((arg, i) => !arg.startsWith('--') && (entryIndex < 0 || i !== entryIndex + 1));
   const workload = createWorkloads().find((w) => w.name === workloadName);
   if (!workload) throw new Error(`unknown workload ${workloadName}`);
   const { proxyCpus, upstream, langfuse, loader } = await startBenchRig();

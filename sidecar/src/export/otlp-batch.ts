@@ -1,6 +1,6 @@
 import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from './langfuse-attributes';
 import { encodeAttributesBlock, lengthField } from './otlp-proto';
-import { createProtoWriter, sizeOfVarint, writeVarint, type ProtoWriter } from './proto-writer';
+import { createProtoWriter, encodeLengthDelimited, encodeStringField, sizeOfVarint, writeVarint, type ProtoWriter } from './proto-writer';
 
 /**
  * Frames encoded spans as one OTLP ExportTraceServiceRequest: resource, then the Langfuse SDK's scope, then
@@ -17,18 +17,6 @@ const SCOPE_SPANS_SCOPE = 0x0a;
 const SCOPE_NAME = 0x0a;
 const SCOPE_VERSION = 0x12;
 const SCOPE_ATTRIBUTES = 0x1a;
-
-function encodeLengthDelimited(tag: number, content: Buffer): Buffer {
-  const writer = createProtoWriter(lengthField(content.length));
-  writer.buf[writer.pos++] = tag;
-  writeVarint(writer, content.length);
-  content.copy(writer.buf, writer.pos);
-  return writer.buf;
-}
-
-function encodeString(tag: number, text: string): Buffer {
-  return encodeLengthDelimited(tag, Buffer.from(text, 'utf8'));
-}
 
 /** Options for the resource and scope that frame every batch. */
 export interface OtlpFrameOptions {
@@ -68,8 +56,8 @@ export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacit
   const scope = encodeLengthDelimited(
     SCOPE_SPANS_SCOPE,
     Buffer.concat([
-      encodeString(SCOPE_NAME, LANGFUSE_TRACER_NAME),
-      encodeString(SCOPE_VERSION, LANGFUSE_SDK_VERSION),
+      encodeStringField(SCOPE_NAME, LANGFUSE_TRACER_NAME),
+      encodeStringField(SCOPE_VERSION, LANGFUSE_SDK_VERSION),
       encodeAttributesBlock(SCOPE_ATTRIBUTES, { public_key: options.publicKey }),
     ]),
   );

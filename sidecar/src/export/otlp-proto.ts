@@ -1,6 +1,7 @@
 import type { AttributeValue, SpanRecord } from './span-record';
 import {
   createProtoWriter,
+  encodeStringField,
   ensureRoom,
   sizeOfVarint,
   utf8Length,
@@ -34,6 +35,7 @@ const SPAN_ATTRIBUTES = 0x4a;
 const SPAN_STATUS = 0x7a;
 const STATUS_MESSAGE = 0x12;
 const STATUS_CODE = 0x18;
+const KEY_VALUE_KEY = 0x0a;
 const KEY_VALUE_VALUE = 0x12;
 const ANY_STRING = 0x0a;
 const ANY_BOOL = 0x10;
@@ -57,12 +59,7 @@ const MAX_CACHED_KEYS = 4096;
 function readKeyField(key: string): Buffer {
   let field = keyFields.get(key);
   if (field === undefined) {
-    const bytes = Buffer.byteLength(key);
-    field = Buffer.allocUnsafe(lengthField(bytes));
-    const writer: ProtoWriter = { buf: field, pos: 0 };
-    writer.buf[writer.pos++] = 0x0a;
-    writeVarint(writer, bytes);
-    writeUtf8(writer, key, bytes);
+    field = encodeStringField(KEY_VALUE_KEY, key);
     if (keyFields.size < MAX_CACHED_KEYS) keyFields.set(key, field);
   }
   return field;

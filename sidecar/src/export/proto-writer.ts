@@ -108,3 +108,17 @@ export function writeDouble(writer: ProtoWriter, value: number): void {
   writer.buf.writeDoubleLE(value, writer.pos);
   writer.pos += 8;
 }
+
+/** A standalone length-delimited field (tag, length, content), for the parts encoded once and copied after. */
+export function encodeLengthDelimited(tag: number, content: Buffer): Buffer {
+  const writer = createProtoWriter(1 + sizeOfVarint(content.length) + content.length);
+  writer.buf[writer.pos++] = tag;
+  writeVarint(writer, content.length);
+  content.copy(writer.buf, writer.pos);
+  return writer.buf;
+}
+
+/** A standalone string field, UTF-8 encoded. */
+export function encodeStringField(tag: number, text: string): Buffer {
+  return encodeLengthDelimited(tag, Buffer.from(text, 'utf8'));
+}

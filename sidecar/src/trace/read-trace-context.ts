@@ -80,8 +80,13 @@ function parseTraceMetadata(value: unknown): Json | undefined {
 /** Parses a captured JSON body, or undefined when it is not (complete) JSON. */
 export function parseJsonBody(capture: BodyCapture): unknown {
   if (capture.truncated || capture.capturedBytes === 0) return undefined;
+  return parseJsonBytes(readCapturedBody(capture));
+}
+
+/** Parses JSON bytes, or undefined when they are not JSON. */
+export function parseJsonBytes(body: Buffer): unknown {
   try {
-    return JSON.parse(readCapturedBody(capture).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }

@@ -8,7 +8,7 @@ import type { LlmRoute, RequestFacts, ResponseFacts, SseEvent } from '../interpr
 import { describeCause } from '../proxy/upstream-errors';
 import type { Exchange } from './exchange';
 import { liftPrompt } from './lift-prompt';
-import { parseJsonBody, readTraceContext, type TraceContext } from './read-trace-context';
+import { parseJsonBody, parseJsonBytes, readTraceContext, type TraceContext } from './read-trace-context';
 import { hashApiKey, listLitellmMetadata, REDACTED, redactCredentialFields, redactCredentialText } from './redact';
 
 /** Options for createExchangeRecorder. */
@@ -58,10 +58,15 @@ function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unkn
   let json = exchange.requestJson;
   let prompt: Buffer | undefined;
   if (json === undefined && (contentType === undefined || contentType.includes('json'))) {
-    const liftable = exchange.route && !exchange.request.truncated && exchange.request.capturedBytes >= LIFT_PROMPT_MIN_BYTES;
-    const lifted = liftable ? liftPrompt(exchange.route!, readCapturedBody(exchange.request)) : undefined;
-    if (lifted) ({ json, prompt } = lifted);
-    else json = parseJsonBody(exchange.request);
+    if (exchange.route && !exchange.request.truncated && exchange.request.capturedBytes >= LIFT_PROMPT_MIN_BYTES) {
+      // Joined once: a body the lift declines (tools, a string prompt) is parsed whole from the same bytes.
+      const body = readCapturedBody(exchange.request);
+      const lifted = liftPrompt(exchange.route, body);
+      if (lifted) ({ json, prompt } = lifted);
+      else json = parseJsonBytes(body);
+    } else {
+      json = parseJsonBody(exchange.request);
+    }
   }
   const context = readTraceContext(exchange.requestHeaders, json);
   let facts: RequestFacts;
@@ -105,14 +110,7 @@ function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReadin
     }
     return reading;
   }
-  let json: unknown;
-  if (!truncated && contentType.includes('json')) {
-    try {
-      json = JSON.parse(decoded.body.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = !truncated && contentType.includes('json') ? parseJsonBytes(decoded.body) : undefined;
   if (json !== undefined && exchange.route) reading.facts = interpretResponse(exchange.route, json);
   else reading.facts.output = json !== undefined ? redactCredentialFields(json) : describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
   return reading;
