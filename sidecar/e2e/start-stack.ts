@@ -56,8 +56,16 @@ export interface RunningStack {
   sidecar?: LoggedProcess;
 }
 
+/** Extra settings for a LiteLLM or sidecar started beside the shared stack (its own log file, other flags). */
+export interface StartVariant {
+  /** Log file name in the log directory. */
+  logName?: string;
+  /** LiteLLM command-line flags replacing the stack's `--num_workers 1`. */
+  litellmArgs?: string[];
+}
+
 /** Starts LiteLLM Proxy from the e2e virtualenv with the test config, on 127.0.0.1 and offline. */
-export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promise<{ proc: LoggedProcess; url: string }> {
+export async function startLitellm(fakeOpenAiUrl: string, logDir: string, variant: StartVariant = {}): Promise<{ proc: LoggedProcess; url: string }> {
   const bin = process.env.E2E_LITELLM_BIN ?? join(REPO_ROOT, '.cache/litellm-venv/bin/litellm');
   if (!existsSync(bin)) throw new Error(`LiteLLM not found at ${bin}: run the suite with npm run test:e2e, which builds the venv`);
   // Port 0 and the port uvicorn reports: a port picked beforehand could be taken by another process
@@ -66,7 +74,7 @@ export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promi
   const portFound = new Promise<number>((found) => (onPort = found));
   const proc = spawnLogged({
     command: bin,
-    args: ['--config', join(__dirname, 'litellm-config.yaml'), '--host', '127.0.0.1', '--port', '0', '--num_workers', '1'],
+    args: ['--config', join(__dirname, 'litellm-config.yaml'), '--host', '127.0.0.1', '--port', '0', ...(variant.litellmArgs ?? ['--num_workers', '1'])],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -83,7 +91,7 @@ export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promi
       // No proxy settings from the host: every call stays on loopback.
       NO_PROXY: '127.0.0.1,localhost',
     },
-    logFile: join(logDir, 'litellm.log'),
+    logFile: join(logDir, variant.logName ?? 'litellm.log'),
     onLine: (line) => {
       const match = /Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
       if (match) onPort(Number(match[1]));
@@ -101,7 +109,7 @@ export async function startLitellm(fakeOpenAiUrl: string, logDir: string): Promi
 }
 
 /** Starts the built sidecar CLI with PORT=0 and reads its port from the `listening` log line. */
-export async function startSidecar(litellmUrl: string, langfuseUrl: string, logDir: string): Promise<{ proc: LoggedProcess; url: string }> {
+export async function startSidecar(litellmUrl: string, langfuseUrl: string, logDir: string, variant: StartVariant = {}): Promise<{ proc: LoggedProcess; url: string }> {
   const entry = join(REPO_ROOT, 'dist/index.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
   let onPort: (port: number) => void = () => undefined;
@@ -124,7 +132,7 @@ export async function startSidecar(litellmUrl: string, langfuseUrl: string, logD
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
     },
-    logFile: join(logDir, 'sidecar.log'),
+    logFile: join(logDir, variant.logName ?? 'sidecar.log'),
     onLine: (line) => {
       try {
         const parsed = JSON.parse(line) as { msg?: string; port?: number };

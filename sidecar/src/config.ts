@@ -78,6 +78,10 @@ const envSchema = z.object({
   SIDECAR_REDACT_MESSAGES: envBoolean(false),
   SIDECAR_CAPTURE_MAX_BYTES: envInteger(1024 * 1024, 0, 256 * 1024 * 1024),
   SIDECAR_UPSTREAM_TIMEOUT_MS: envInteger(600_000, 1),
+  // LiteLLM (uvicorn) closes a connection idle for 5 s; 4 s leaves a second of margin, as undici's default does.
+  SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS: envInteger(4000, 100, 3_600_000),
+  SIDECAR_RETRY_STALE_CONNECTIONS: envBoolean(true),
+  SIDECAR_RETRY_MAX_BODY_BYTES: envInteger(4 * 1024 * 1024, 0, 256 * 1024 * 1024),
   SIDECAR_SHUTDOWN_GRACE_MS: envInteger(25_000, 0),
   SIDECAR_EXPORT_BATCH_SIZE: envInteger(256, 1, 10_000),
   SIDECAR_EXPORT_INTERVAL_MS: envInteger(1000, 1),
@@ -120,6 +124,9 @@ export interface Config {
   redactMessages: boolean;
   captureMaxBytes: number;
   upstreamTimeoutMs: number;
+  upstreamIdleTimeoutMs: number;
+  retryStaleConnections: boolean;
+  retryMaxBodyBytes: number;
   shutdownGraceMs: number;
   export: ExportOptions;
   logLevel: string;
@@ -168,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redactMessages: e.SIDECAR_REDACT_MESSAGES,
     captureMaxBytes: e.SIDECAR_CAPTURE_MAX_BYTES,
     upstreamTimeoutMs: e.SIDECAR_UPSTREAM_TIMEOUT_MS,
+    upstreamIdleTimeoutMs: e.SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS,
+    retryStaleConnections: e.SIDECAR_RETRY_STALE_CONNECTIONS,
+    retryMaxBodyBytes: e.SIDECAR_RETRY_MAX_BODY_BYTES,
     shutdownGraceMs: e.SIDECAR_SHUTDOWN_GRACE_MS,
     export: {
       batchSize: e.SIDECAR_EXPORT_BATCH_SIZE,

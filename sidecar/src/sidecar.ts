@@ -44,6 +44,9 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
   const forward = createForwardHandler({
     upstreamUrl: config.upstreamUrl,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamIdleTimeoutMs: config.upstreamIdleTimeoutMs,
+    retryStaleConnections: config.retryStaleConnections,
+    retryMaxBodyBytes: config.retryMaxBodyBytes,
     captureMaxBytes: config.captureMaxBytes,
     tracingEnabled: tracing.enabled,
     traceAllRoutes: config.traceAllRoutes,

@@ -10,6 +10,8 @@ import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
 import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
 import { logRequest } from './log-request';
+import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, trackAttempt, type UpstreamAttempt } from './resend-stale';
+import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
 
 /** The response header that tells the client which Langfuse trace recorded its call. */
@@ -19,6 +21,12 @@ export const TRACE_ID_HEADER = 'x-langfuse-trace-id';
 export interface ForwardOptions {
   upstreamUrl: URL;
   upstreamTimeoutMs: number;
+  /** Idle pooled connections to LiteLLM are closed after this long (below LiteLLM's keep-alive timeout). */
+  upstreamIdleTimeoutMs: number;
+  /** Resend once on a fresh connection when a reused one was reset before any response byte (resend-stale.ts). */
+  retryStaleConnections: boolean;
+  /** Request bodies up to this size are held until the response head, so they can be resent. */
+  retryMaxBodyBytes: number;
   captureMaxBytes: number;
   /** False when Langfuse is not configured: forward only, capture nothing. */
   tracingEnabled: boolean;
@@ -63,7 +71,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
   const { upstreamUrl, metrics, logger } = options;
   const isHttps = upstreamUrl.protocol === 'https:';
   const transport = isHttps ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const agent = createUpstreamAgent({ protocol: upstreamUrl.protocol, idleTimeoutMs: options.upstreamIdleTimeoutMs });
   const upstreamHost = upstreamUrl.host;
   const basePath = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname;
 
@@ -92,29 +100,58 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     let noLog = false;
     let lastChunk: Buffer | undefined;
     let finished = false;
-
-    const upstreamReq = transport.request({
-      protocol: upstreamUrl.protocol,
-      hostname: upstreamUrl.hostname,
-      port: upstreamUrl.port || (isHttps ? 443 : 80),
-      method,
-      path: basePath + url,
-      headers: buildUpstreamRequestHeaders(req, upstreamHost),
-      agent,
-    });
-    upstreamReq.setTimeout(options.upstreamTimeoutMs, () => upstreamReq.destroy(new UpstreamTimeoutError(options.upstreamTimeoutMs)));
+    let bodyEnded = false;
+    const upstreamHeaders = buildUpstreamRequestHeaders(req, upstreamHost);
+    const held = options.retryStaleConnections ? createHeldBody(options.retryMaxBodyBytes) : undefined;
+    let attempt = sendUpstream(agent);
+    let upstreamReq = attempt.request;
 
     // Pass: tee the request body into the upstream request, honouring backpressure.
     req.on('data', (chunk: Buffer) => {
       if (traced) captureChunk(exchange.request, chunk);
+      if (held) holdChunk(held, chunk);
       if (!upstreamReq.write(chunk)) req.pause();
     });
-    upstreamReq.on('drain', () => req.resume());
-    req.on('end', () => upstreamReq.end());
+    req.on('end', () => {
+      bodyEnded = true;
+      upstreamReq.end();
+    });
     req.on('error', () => upstreamReq.destroy());
 
-    // Pass: relay the response head, adding the trace id header for traced calls.
-    upstreamReq.on('response', (upstreamRes) => {
+    /** Opens one attempt upstream: the pooled agent first, a one-off connection (`agent: false`) for a resend. */
+    function sendUpstream(via: http.Agent | false): UpstreamAttempt {
+      const request = transport.request({
+        protocol: upstreamUrl.protocol,
+        hostname: upstreamUrl.hostname,
+        port: upstreamUrl.port || (isHttps ? 443 : 80),
+        method,
+        path: basePath + url,
+        headers: upstreamHeaders,
+        agent: via,
+      });
+      const tracked = trackAttempt(request);
+      request.setTimeout(options.upstreamTimeoutMs, () => request.destroy(new UpstreamTimeoutError(options.upstreamTimeoutMs)));
+      request.on('drain', () => req.resume());
+      request.on('response', (upstreamRes) => relayResponse(upstreamRes));
+      request.on('error', (error) => failUpstream(tracked, error));
+      return tracked;
+    }
+
+    /** Pass: send the held body again on a fresh connection, then go on with whatever the client still sends. */
+    function resendOnFreshConnection(cause: Error): void {
+      exchange.upstreamRetry = describeCause(cause);
+      metrics.upstreamRetriesTotal++;
+      attempt = sendUpstream(false);
+      upstreamReq = attempt.request;
+      let flowing = true;
+      for (const chunk of held?.chunks ?? []) flowing = upstreamReq.write(chunk);
+      if (bodyEnded) upstreamReq.end();
+      else if (flowing) req.resume();
+    }
+
+    /** Pass: relay the response head, adding the trace id header for traced calls. */
+    function relayResponse(upstreamRes: IncomingMessage): void {
+      if (held) releaseHeldBody(held);
       exchange.responseStartMs = nowMs();
       exchange.status = upstreamRes.statusCode;
       exchange.responseHeaders = upstreamRes.headers;
@@ -147,11 +184,16 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       upstreamRes.on('end', () => res.end());
       upstreamRes.on('error', (error) => breakMidResponse(error));
       upstreamRes.on('aborted', () => breakMidResponse(new Error('LiteLLM closed the connection mid-response')));
-    });
+    }
 
-    upstreamReq.on('error', (error) => {
+    /** Pass: a failed attempt is resent once when that is safe (resend-stale.ts), else mapped through the error table. */
+    function failUpstream(failed: UpstreamAttempt, error: Error): void {
       // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
-      if (finished) return;
+      if (finished || failed !== attempt) return;
+      if (!res.headersSent && shouldResend(failed, error, { enabled: options.retryStaleConnections, held, alreadyResent: exchange.upstreamRetry !== undefined, clientGone: res.destroyed })) {
+        resendOnFreshConnection(error);
+        return;
+      }
       if (res.headersSent) {
         breakMidResponse(error);
         return;
@@ -166,7 +208,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       if (traced && !noLog) headers[TRACE_ID_HEADER] = exchange.traceId;
       res.writeHead(failure.status, headers);
       res.end(body);
-    });
+    }
 
     /** After the head went out an HTTP status can no longer change: end an event stream with an error event, cut anything else. */
     function breakMidResponse(error: Error): void {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { stripQuery } from '../http-values';
 import type { Exchange } from '../trace/exchange';
+import { describeCause } from './upstream-errors';
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
@@ -22,7 +23,12 @@ export function logRequest(logger: Logger, exchange: Exchange, status: number): 
   if (callId) line.callId = callId;
   const overhead = exchange.responseHeaders?.['x-litellm-overhead-duration-ms'];
   if (overhead) line.litellmOverheadMs = Number(overhead);
-  if (exchange.failure) line.error = exchange.failure.code;
+  if (exchange.upstreamRetry) line.upstreamRetry = exchange.upstreamRetry;
+  if (exchange.failure) {
+    line.error = exchange.failure.code;
+    // An error code and Node's message ("socket hang up", "connect ECONNREFUSED 10.0.0.5:4000"): no header or body.
+    line.errorCause = describeCause(exchange.failure.cause);
+  }
   if (exchange.brokenMidResponse) line.error = 'upstream_broke_mid_response';
   if (exchange.clientAborted) line.clientAborted = true;
   if (exchange.cutAtShutdown) line.cutAtShutdown = true;

@@ -24,8 +24,22 @@ export interface FakeLitellm {
   close: () => Promise<void>;
 }
 
+/** How the fake treats idle keep-alive connections. */
+export interface FakeLitellmOptions {
+  /**
+   * Close a connection (FIN) once it has been idle this long after a response, the way uvicorn's
+   * `timeout_keep_alive` does, without Node's `Keep-Alive: timeout=` hint (uvicorn sends none).
+   */
+  idleCloseMs?: number;
+  /**
+   * With idleCloseMs: the close takes this long to reach the client, as over a link with that one-way latency;
+   * a request that arrives meanwhile is dropped unanswered, the race a client loses against a closing server.
+   */
+  closeLatencyMs?: number;
+}
+
 /** Starts the fake; by default it answers every request with a small chat completion. */
-export async function startFakeLitellm(handler?: FakeHandler): Promise<FakeLitellm> {
+export async function startFakeLitellm(handler?: FakeHandler, options: FakeLitellmOptions = {}): Promise<FakeLitellm> {
   const sockets = new Set<Socket>();
   const fake: FakeLitellm = {
     url: '',
@@ -49,10 +63,32 @@ export async function startFakeLitellm(handler?: FakeHandler): Promise<FakeLitel
       });
     });
   });
-  server.on('connection', (socket) => {
+  type IdleSocket = Socket & { idleTimer?: NodeJS.Timeout; closing?: boolean };
+  server.on('connection', (socket: IdleSocket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearTimeout(socket.idleTimer);
+    });
   });
+  const { idleCloseMs } = options;
+  if (idleCloseMs !== undefined) {
+    server.keepAliveTimeout = 0;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket as IdleSocket;
+      if (socket.closing) {
+        socket.destroy();
+        return;
+      }
+      clearTimeout(socket.idleTimer);
+      res.on('finish', () => {
+        socket.idleTimer = setTimeout(() => {
+          socket.closing = true;
+          socket.idleTimer = setTimeout(() => socket.end(), options.closeLatencyMs ?? 0);
+        }, idleCloseMs);
+      });
+    });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   fake.port = (server.address() as AddressInfo).port;
   fake.url = `http://127.0.0.1:${fake.port}`;
