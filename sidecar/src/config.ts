@@ -80,8 +80,8 @@ const envSchema = z.object({
   SIDECAR_UPSTREAM_TIMEOUT_MS: envInteger(600_000, 1),
   // LiteLLM (uvicorn) closes a connection idle for 5 s; 4 s leaves a second of margin, as undici's default does.
   SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS: envInteger(4000, 100, 3_600_000),
-  SIDECAR_RETRY_STALE_CONNECTIONS: envBoolean(true),
-  SIDECAR_RETRY_MAX_BODY_BYTES: envInteger(4 * 1024 * 1024, 0, 256 * 1024 * 1024),
+  SIDECAR_RESEND_ON_RESET: envBoolean(true),
+  SIDECAR_RESEND_MAX_BODY_BYTES: envInteger(4 * 1024 * 1024, 0, 256 * 1024 * 1024),
   SIDECAR_SHUTDOWN_GRACE_MS: envInteger(25_000, 0),
   SIDECAR_EXPORT_BATCH_SIZE: envInteger(256, 1, 10_000),
   SIDECAR_EXPORT_INTERVAL_MS: envInteger(1000, 1),
@@ -125,8 +125,8 @@ export interface Config {
   captureMaxBytes: number;
   upstreamTimeoutMs: number;
   upstreamIdleTimeoutMs: number;
-  retryStaleConnections: boolean;
-  retryMaxBodyBytes: number;
+  resendOnReset: boolean;
+  resendMaxBodyBytes: number;
   shutdownGraceMs: number;
   export: ExportOptions;
   logLevel: string;
@@ -176,8 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     captureMaxBytes: e.SIDECAR_CAPTURE_MAX_BYTES,
     upstreamTimeoutMs: e.SIDECAR_UPSTREAM_TIMEOUT_MS,
     upstreamIdleTimeoutMs: e.SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS,
-    retryStaleConnections: e.SIDECAR_RETRY_STALE_CONNECTIONS,
-    retryMaxBodyBytes: e.SIDECAR_RETRY_MAX_BODY_BYTES,
+    resendOnReset: e.SIDECAR_RESEND_ON_RESET,
+    resendMaxBodyBytes: e.SIDECAR_RESEND_MAX_BODY_BYTES,
     shutdownGraceMs: e.SIDECAR_SHUTDOWN_GRACE_MS,
     export: {
       batchSize: e.SIDECAR_EXPORT_BATCH_SIZE,

@@ -25,6 +25,9 @@ describe('loadConfig', () => {
       redactMessages: false,
       captureMaxBytes: 1048576,
       upstreamTimeoutMs: 600000,
+      upstreamIdleTimeoutMs: 4000,
+      resendOnReset: true,
+      resendMaxBodyBytes: 4194304,
       shutdownGraceMs: 25000,
       export: { batchSize: 256, intervalMs: 1000, queueMax: 10000, queueMaxBytes: 67108864, timeoutMs: 10000, concurrency: 2 },
       logLevel: 'info',
@@ -52,6 +55,9 @@ describe('loadConfig', () => {
       SIDECAR_REDACT_MESSAGES: '1',
       SIDECAR_CAPTURE_MAX_BYTES: '0',
       SIDECAR_UPSTREAM_TIMEOUT_MS: '5000',
+      SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS: '1000',
+      SIDECAR_RESEND_ON_RESET: 'false',
+      SIDECAR_RESEND_MAX_BODY_BYTES: '0',
       SIDECAR_SHUTDOWN_GRACE_MS: '0',
       SIDECAR_EXPORT_BATCH_SIZE: '10',
       SIDECAR_EXPORT_INTERVAL_MS: '50',
@@ -62,7 +68,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'json',
     });
-    expect(config).toMatchObject({ port: 0, host: '127.0.0.1', traceAllRoutes: true, redactMessages: true, captureMaxBytes: 0, upstreamTimeoutMs: 5000, shutdownGraceMs: 0, logLevel: 'debug', logFormat: 'json' });
+    expect(config).toMatchObject({ port: 0, host: '127.0.0.1', traceAllRoutes: true, redactMessages: true, captureMaxBytes: 0, upstreamTimeoutMs: 5000, upstreamIdleTimeoutMs: 1000, resendOnReset: false, resendMaxBodyBytes: 0, shutdownGraceMs: 0, logLevel: 'debug', logFormat: 'json' });
     expect(config.upstreamUrl.href).toBe('http://litellm:4000/base');
     expect(config.export).toEqual({ batchSize: 10, intervalMs: 50, queueMax: 3, queueMaxBytes: 2048, timeoutMs: 100, concurrency: 4 });
   });
@@ -80,8 +86,11 @@ describe('loadConfig', () => {
     ['SIDECAR_UPSTREAM_TIMEOUT_MS', '1.5'],
     ['SIDECAR_EXPORT_QUEUE_MAX', 'ten'],
     ['SIDECAR_EXPORT_TIMEOUT_MS', '0'],
+    ['SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS', '50'],
+    ['SIDECAR_RESEND_MAX_BODY_BYTES', '-1'],
     ['PORT', '70000'],
     ['SIDECAR_TRACE_ALL_ROUTES', 'maybe'],
+    ['SIDECAR_RESEND_ON_RESET', 'sometimes'],
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
   ])('%s=%j is refused, and the message names the variable and the value', (name, value) => {
@@ -89,7 +98,7 @@ describe('loadConfig', () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]?.startsWith(`${name}: `)).toBe(true);
     expect(error.message).toContain(name);
-    if (!['SIDECAR_TRACE_ALL_ROUTES', 'LOG_LEVEL', 'LOG_FORMAT'].includes(name)) expect(error.message).toContain(value);
+    if (!['SIDECAR_TRACE_ALL_ROUTES', 'SIDECAR_RESEND_ON_RESET', 'LOG_LEVEL', 'LOG_FORMAT'].includes(name)) expect(error.message).toContain(value);
   });
 
   test.each([

@@ -10,7 +10,7 @@ import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
 import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
 import { logRequest } from './log-request';
-import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, trackAttempt, type UpstreamAttempt } from './resend-stale';
+import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, trackAttempt, type UpstreamAttempt } from './resend-on-reset';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
 
@@ -23,10 +23,10 @@ export interface ForwardOptions {
   upstreamTimeoutMs: number;
   /** Idle pooled connections to LiteLLM are closed after this long (below LiteLLM's keep-alive timeout). */
   upstreamIdleTimeoutMs: number;
-  /** Resend once on a fresh connection when a reused one was reset before any response byte (resend-stale.ts). */
-  retryStaleConnections: boolean;
+  /** Resend once on a fresh connection when a reused one was reset before any response byte (resend-on-reset.ts). */
+  resendOnReset: boolean;
   /** Request bodies up to this size are held until the response head, so they can be resent. */
-  retryMaxBodyBytes: number;
+  resendMaxBodyBytes: number;
   captureMaxBytes: number;
   /** False when Langfuse is not configured: forward only, capture nothing. */
   tracingEnabled: boolean;
@@ -102,7 +102,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     let finished = false;
     let bodyEnded = false;
     const upstreamHeaders = buildUpstreamRequestHeaders(req, upstreamHost);
-    const held = options.retryStaleConnections ? createHeldBody(options.retryMaxBodyBytes) : undefined;
+    const held = options.resendOnReset ? createHeldBody(options.resendMaxBodyBytes) : undefined;
     let attempt = sendUpstream(agent);
     let upstreamReq = attempt.request;
 
@@ -138,9 +138,9 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     }
 
     /** Pass: send the held body again on a fresh connection, then go on with whatever the client still sends. */
-    function resendOnFreshConnection(cause: Error): void {
-      exchange.upstreamRetry = describeCause(cause);
-      metrics.upstreamRetriesTotal++;
+    function resendOnFreshConnection(failed: UpstreamAttempt, cause: Error): void {
+      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.reused ? 'reused' : 'new'} connection)`;
+      metrics.upstreamResendsTotal++;
       attempt = sendUpstream(false);
       upstreamReq = attempt.request;
       let flowing = true;
@@ -186,12 +186,12 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       upstreamRes.on('aborted', () => breakMidResponse(new Error('LiteLLM closed the connection mid-response')));
     }
 
-    /** Pass: a failed attempt is resent once when that is safe (resend-stale.ts), else mapped through the error table. */
+    /** Pass: a failed attempt is resent once when that is safe (resend-on-reset.ts), else mapped through the error table. */
     function failUpstream(failed: UpstreamAttempt, error: Error): void {
       // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
       if (finished || failed !== attempt) return;
-      if (!res.headersSent && shouldResend(failed, error, { enabled: options.retryStaleConnections, held, alreadyResent: exchange.upstreamRetry !== undefined, clientGone: res.destroyed })) {
-        resendOnFreshConnection(error);
+      if (!res.headersSent && shouldResend(failed, error, { enabled: options.resendOnReset, held, alreadyResent: exchange.upstreamResend !== undefined, clientGone: res.destroyed })) {
+        resendOnFreshConnection(failed, error);
         return;
       }
       if (res.headersSent) {

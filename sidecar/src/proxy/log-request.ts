@@ -23,7 +23,7 @@ export function logRequest(logger: Logger, exchange: Exchange, status: number): 
   if (callId) line.callId = callId;
   const overhead = exchange.responseHeaders?.['x-litellm-overhead-duration-ms'];
   if (overhead) line.litellmOverheadMs = Number(overhead);
-  if (exchange.upstreamRetry) line.upstreamRetry = exchange.upstreamRetry;
+  if (exchange.upstreamResend) line.upstreamResend = exchange.upstreamResend;
   if (exchange.failure) {
     line.error = exchange.failure.code;
     // An error code and Node's message ("socket hang up", "connect ECONNREFUSED 10.0.0.5:4000"): no header or body.

@@ -27,8 +27,8 @@ export interface Exchange {
   response: BodyCapture;
   /** LiteLLM could not be reached or timed out before answering. */
   failure?: UpstreamFailure;
-  /** Why the first attempt failed, when the call was resent once on a fresh connection (proxy/resend-stale.ts). */
-  upstreamRetry?: string;
+  /** Why the first attempt failed, when the call was resent once on a fresh connection (proxy/resend-on-reset.ts). */
+  upstreamResend?: string;
   /** The upstream broke after the response started. */
   brokenMidResponse?: string;
   /** The client went away before the response ended. */

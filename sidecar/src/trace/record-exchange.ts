@@ -212,7 +212,7 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     meta('response_id', response.facts.responseId);
     meta('api_key_hash', hashApiKey(exchange.requestHeaders));
     // A resend is visible where cost is reviewed: had LiteLLM acted on the first attempt, the call ran twice.
-    meta('upstream_retry', exchange.upstreamRetry);
+    meta('upstream_resend', exchange.upstreamResend);
     meta('request_truncated', exchange.request.truncated || undefined);
     meta('response_truncated', exchange.response.truncated || response.decodedTruncated || undefined);
     meta('request_bytes', exchange.request.totalBytes);

@@ -2,19 +2,27 @@ import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
- * Decides when a request that failed on a reused upstream connection may be sent once more on a fresh one.
+ * Decides when a request whose upstream connection was reset before LiteLLM answered may be sent once more,
+ * on a fresh connection.
  *
- * The failure this covers: LiteLLM closed a pooled connection (its keep-alive timeout, or a worker recycled by
- * `--max_requests_before_restart` closing its idle connections) while the sidecar was writing the next request
- * to it. Node documents the pattern under `request.reusedSocket`: the request never reached the application,
- * so it is safe to send again. It is only safe when nothing came back at all, so a resend needs every one of:
- * a reused connection, a reset (ECONNRESET, EPIPE) rather than a timeout, not one response byte read on this
- * attempt, the whole request body still held, no resend before, and a client still waiting.
+ * The failures this covers, both measured against LiteLLM 1.110.2 (docs/e2e.md): LiteLLM closed a pooled
+ * connection at its keep-alive timeout while the sidecar was writing the next request to it (Node documents the
+ * resend under `request.reusedSocket`); and a worker recycled by `--max_requests_before_restart` closed every
+ * connection on which no request had started, including ones it had just accepted (uvicorn keeps accepting for
+ * up to one 100 ms tick after the limit, then `shutdown()` closes each idle or unread connection). In both the
+ * request never reached LiteLLM's application code.
  *
- * For comparison: nginx never resends a POST once it was sent unless `proxy_next_upstream non_idempotent`;
- * Envoy resends only with a `retry_on` policy (`reset-before-request` for exactly this case); undici avoids
- * the window with its idle timeout and retries only idempotent methods. A sidecar in front of one LiteLLM
- * can do better than a blind pass: the README's "Stale connections" section gives the trade-off.
+ * A resend needs every one of: a reset (ECONNRESET, EPIPE) rather than a timeout or a refusal, not one response
+ * byte read on this attempt, the whole request body still held, no resend before, and a client still waiting.
+ * What it cannot rule out: a LiteLLM worker that crashed in the middle of the call, on a connection where it had
+ * written nothing yet; then the call runs twice. The official OpenAI and Anthropic SDKs already resend these
+ * very failures (connection errors and 502, two retries by default), so the sidecar resending once, sooner and
+ * without a backoff, adds no risk a client was not taking, and the trace's `upstream_resend` shows it.
+ *
+ * For comparison: nginx never resends a POST once sent unless `proxy_next_upstream non_idempotent`; Envoy
+ * resends only with a `retry_on` policy (`reset-before-request` for the idle race); undici avoids the idle race
+ * with its 4 s idle timeout and retries only idempotent methods. The README's "Connections to LiteLLM" section
+ * gives the trade-off and the switch (SIDECAR_RESEND_ON_RESET).
  */
 
 /** The request body kept, by reference, until LiteLLM's response head arrives, so it can be sent again. */
@@ -32,6 +40,7 @@ export interface UpstreamAttempt {
   socket?: Socket;
   /** Bytes the socket had read when this attempt got it: a later count above it means a response byte came. */
   bytesReadAtStart: number;
+  /** The connection came from the pool (told in the trace: a reused one is the keep-alive race). */
   reused: boolean;
 }
 
@@ -82,6 +91,6 @@ export interface ResendContext {
 export function shouldResend(attempt: UpstreamAttempt, error: Error, context: ResendContext): boolean {
   if (!context.enabled || context.alreadyResent || context.clientGone) return false;
   if (!context.held || context.held.released) return false;
-  if (!attempt.reused || !RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
+  if (!RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
   return attempt.socket !== undefined && attempt.socket.bytesRead === attempt.bytesReadAtStart;
 }
