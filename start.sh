@@ -9,7 +9,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")"
 
-# Same LiteLLM release as docker-compose.yml and litellm/Dockerfile.
+# Same LiteLLM release as requirements.txt (what is installed), docker-compose.yml and litellm/Dockerfile;
+# sidecar/e2e/check-litellm-pin.ts holds them equal.
 LITELLM_VERSION="1.110.2"
 
 if [[ -f .env ]]; then
@@ -31,9 +32,9 @@ install_litellm() {
     "$PYTHON" -m venv "$LITELLM_VENV"
   fi
   if ! "$LITELLM_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('litellm') != '$LITELLM_VERSION')" 2>/dev/null; then
-    log "installing litellm[proxy]==$LITELLM_VERSION into $LITELLM_VENV"
+    log "installing requirements.txt (LiteLLM $LITELLM_VERSION with its proxy extra) into $LITELLM_VENV"
     "$LITELLM_VENV/bin/pip" install --quiet --upgrade pip
-    "$LITELLM_VENV/bin/pip" install --quiet "litellm[proxy]==$LITELLM_VERSION"
+    "$LITELLM_VENV/bin/pip" install --quiet -r requirements.txt
   fi
 }
 

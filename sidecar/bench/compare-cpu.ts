@@ -1,5 +1,5 @@
 /**
- * `npx tsx sidecar/bench/compare-cpu.ts [workload] [seconds] [rounds] [--entry a.js,b.js|--node-flag]`: a narrow A/B tool for
+ * `npx tsx sidecar/bench/compare-cpu.ts [workload] [seconds] [rounds] [--entry a.js,b.js|--node-flag|ENV=value]`: a narrow A/B tool for
  * design work. It runs closed-loop load of one workload against the bare pipe, the sidecar with tracing off, with
  * Langfuse down and with tracing on, interleaved round by round, and prints the median CPU µs per request and the
  * ratio to the bare pipe measured in the same rounds. `--entry` compares several sidecar builds (e.g. a copy of
@@ -30,13 +30,17 @@ async function main(): Promise<void> {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const closedUrl = `http://127.0.0.1:${await findFreePort()}`;
 
-  // An entry may carry Node flags after `|` (e.g. `dist/index.js|--max-semi-space-size=32`).
+  // An entry may carry Node flags and environment variables after `|` (e.g.
+  // `dist/index.js|--max-semi-space-size=32|LOG_LEVEL=info`); without LOG_LEVEL it runs at the shipped default, info.
   const sidecar = (name: string, entrySpec: string, langfuseUrl: string | undefined): Contender => ({
     name,
     start: async () => {
       const port = await findFreePort();
-      const env = createSidecarEnv({ port, upstreamUrl, langfuseUrl, logLevel: 'warn' });
-      const [entry = '', ...flags] = entrySpec.split('|');
+      const [entry = '', ...extras] = entrySpec.split('|');
+      const overrides: Record<string, string> = {};
+      for (const extra of extras.filter((item) => /^[A-Z_]+=/.test(item))) overrides[extra.slice(0, extra.indexOf('='))] = extra.slice(extra.indexOf('=') + 1);
+      const flags = extras.filter((extra) => !/^[A-Z_]+=/.test(extra));
+      const env = { ...createSidecarEnv({ port, upstreamUrl, langfuseUrl, logLevel: 'info' }), ...overrides };
       const server = startServerProcess(`compare-${name.replace(/\W+/g, '-')}`, process.execPath, [...flags, path.resolve(REPO_ROOT, entry)], { cpus: proxyCpus, env });
       const url = `http://127.0.0.1:${port}`;
       await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);

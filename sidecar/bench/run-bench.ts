@@ -88,8 +88,8 @@ function orderForRound(setups: Setup[], round: number): Setup[] {
 async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: string[], startedAt: number): Promise<number> {
   let errors = 0;
   for (let round = 1; round <= rig.profile.rounds; round += 1) {
-    // The LOG_LEVEL=info run is a single extra reading, not a repeated measurement.
-    const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-info');
+    // The LOG_LEVEL=warn run (access log off, not a default) is a single extra reading, not a repeated measurement.
+    const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-warn');
     for (const setup of orderForRound(inRound, round)) {
       const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
       process.stdout.write(`[${elapsed}s] round ${round}/${rig.profile.rounds}: ${setup.label}\n`);

@@ -38,19 +38,19 @@ export function findScriptPin(root: string, file: string): PinnedVersion | undef
   return match ? { file, version: match[1] ?? '' } : undefined;
 }
 
-/** Reads `litellm==X.Y.Z` from a requirements file. */
+/** Reads `litellm==X.Y.Z` (or `litellm[proxy]==X.Y.Z`) from a requirements file. */
 export function findRequirementPin(root: string, file: string): PinnedVersion | undefined {
   const path = join(root, file);
   if (!existsSync(path)) return undefined;
-  const match = /^litellm==(\S+?)(?:\s|\\|$)/m.exec(readFileSync(path, 'utf8'));
+  const match = /^litellm(?:\[[\w,-]+\])?==(\S+?)(?:\s|\\|$)/m.exec(readFileSync(path, 'utf8'));
   return match ? { file, version: match[1] ?? '' } : undefined;
 }
 
-/** Compares the PyPI pins (e2e lock, start.sh) with the image tags: they must all name one LiteLLM version. */
+/** Compares the PyPI pins (requirements.txt, e2e lock, start.sh) with the image tags: they must all name one LiteLLM version. */
 export function checkLitellmPin(root: string): PinReport {
   const problems: string[] = [];
   const images = findImagePins(root);
-  const requirements = ['sidecar/e2e/requirements.in', 'sidecar/e2e/requirements.lock'].map((file) => {
+  const requirements = ['requirements.txt', 'sidecar/e2e/requirements.in', 'sidecar/e2e/requirements.lock'].map((file) => {
     const pin = findRequirementPin(root, file);
     if (!pin) problems.push(`${file} has no litellm==X.Y.Z line`);
     return pin;

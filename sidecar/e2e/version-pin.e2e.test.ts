@@ -25,6 +25,19 @@ describe('the LiteLLM version is defined in one place', () => {
     }
   });
 
+  test('requirements.txt (pip and Zeabur\'s Python buildpack) is in the check, extra and all', () => {
+    const root = mkdtempSync(join(tmpdir(), 'litellm-pin-'));
+    try {
+      mkdirSync(join(root, 'sidecar/e2e'), { recursive: true });
+      for (const file of ['docker-compose.yml', 'sidecar/e2e/requirements.in', 'sidecar/e2e/requirements.lock']) copyFileSync(join(REPO_ROOT, file), join(root, file));
+      expect(checkLitellmPin(root).problems).toEqual(['requirements.txt has no litellm==X.Y.Z line']);
+      writeFileSync(join(root, 'requirements.txt'), '# comment\nlitellm[proxy]==1.109.0\n');
+      expect(checkLitellmPin(root).problems).toEqual([expect.stringMatching(/^requirements\.txt pins LiteLLM 1\.109\.0 but docker-compose\.yml uses image tag v1\.110\.2$/)]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('the LiteLLM that is running is that version', async () => {
     const stack = readStack();
     const res = await fetch(`${stack.litellmUrl}/v1/chat/completions`, {

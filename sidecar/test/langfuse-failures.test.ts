@@ -105,22 +105,24 @@ describe('the export queue is bounded', () => {
     await langfuse.close();
   });
 
-  test('while one export hangs, the queue holds QUEUE_MAX traces and drops (and counts) the rest; responses are unaffected', async () => {
+  test('while exports hang, 4 x SIDECAR_EXPORT_CONCURRENCY are in flight, the queue holds QUEUE_MAX traces and drops (and counts) the rest; responses are unaffected', async () => {
     const first = await postJson(sidecar.url, '/v1/chat/completions', chat);
     expect(first.status).toBe(200);
     await waitUntil(() => langfuse.requests.length === 1, 'the first export to be under way');
-    for (let i = 0; i < 5; i++) {
+    // A backlog (more than a quarter of the queue) lets up to four times the concurrency go out (export-queue.ts).
+    for (let i = 0; i < 7; i++) {
       const response = await postJson(sidecar.url, '/v1/chat/completions', chat);
       expect(response.body.toString()).toBe(first.body.toString());
     }
+    await waitUntil(async () => (await readMetric(sidecar.url, QUEUE_FULL)) === 2, 'two drops');
+    expect(langfuse.requests).toHaveLength(4);
     expect(await readMetric(sidecar.url, 'sidecar_export_queue_length')).toBe(2);
-    expect(await readMetric(sidecar.url, QUEUE_FULL)).toBe(3);
     expect(sidecar.logs.filter((line) => line.msg === 'traces dropped')).toHaveLength(1);
 
     langfuse.mode = 'ok';
     await waitUntil(async () => (await readMetric(sidecar.url, 'sidecar_traces_exported_total')) === 2, 'the queued traces to be exported');
-    expect(await readMetric(sidecar.url, EXPORT_FAILED)).toBe(1);
-    expect(await readMetric(sidecar.url, QUEUE_FULL)).toBe(3);
+    await waitUntil(async () => (await readMetric(sidecar.url, EXPORT_FAILED)) === 4, 'the hung exports to time out');
+    expect(await readMetric(sidecar.url, QUEUE_FULL)).toBe(2);
     expect(langfuse.spans()).toHaveLength(2);
   });
 });

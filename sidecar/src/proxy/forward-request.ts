@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
+import { createAccessLogger } from '../logger';
 import { captureChunk, createBodyCapture, startTiming } from '../capture/capture-body';
 import { stripQuery } from '../http-values';
 import { classifyRoute } from '../interpret';
@@ -10,7 +11,7 @@ import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
 import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
 import { logRequest } from './log-request';
-import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, trackAttempt, type UpstreamAttempt } from './resend-on-reset';
+import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, stampFreedSockets, type UpstreamAttempt } from './resend-on-reset';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
 
@@ -68,10 +69,12 @@ const endsStream = (chunk: Buffer | undefined): boolean => chunk !== undefined &
  * finished exchange to the recorder.
  */
 export function createForwardHandler(options: ForwardOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { upstreamUrl, metrics, logger } = options;
+  const { upstreamUrl, metrics } = options;
+  const accessLogger = createAccessLogger(options.logger);
   const isHttps = upstreamUrl.protocol === 'https:';
   const transport = isHttps ? https : http;
   const agent = createUpstreamAgent({ protocol: upstreamUrl.protocol, idleTimeoutMs: options.upstreamIdleTimeoutMs });
+  if (options.resendOnReset) stampFreedSockets(agent);
   const upstreamHost = upstreamUrl.host;
   const basePath = upstreamUrl.pathname === '/' ? '' : upstreamUrl.pathname;
 
@@ -129,7 +132,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
         headers: upstreamHeaders,
         agent: via,
       });
-      const tracked = trackAttempt(request);
+      const tracked: UpstreamAttempt = { request };
       request.setTimeout(options.upstreamTimeoutMs, () => request.destroy(new UpstreamTimeoutError(options.upstreamTimeoutMs)));
       request.on('drain', () => req.resume());
       request.on('response', (upstreamRes) => relayResponse(upstreamRes));
@@ -139,7 +142,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
 
     /** Pass: send the held body again on a fresh connection, then go on with whatever the client still sends. */
     function resendOnFreshConnection(failed: UpstreamAttempt, cause: Error): void {
-      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.reused ? 'reused' : 'new'} connection)`;
+      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.request.reusedSocket ? 'reused' : 'new'} connection)`;
       metrics.upstreamResendsTotal++;
       attempt = sendUpstream(false);
       upstreamReq = attempt.request;
@@ -242,7 +245,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       }
       // A client that left before LiteLLM answered still gets its trace, under the id (and no-log) its request asked for.
       decideTrace();
-      logRequest(logger, exchange, res.statusCode);
+      logRequest(accessLogger, exchange, res.statusCode);
       // A redirect (LiteLLM's web framework answers a trailing-slash path with 307) is not an LLM call.
       const redirected = exchange.status !== undefined && exchange.status >= 300 && exchange.status < 400;
       if (traced && !noLog && !redirected) options.recordExchange(exchange);

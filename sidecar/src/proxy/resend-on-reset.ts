@@ -1,4 +1,4 @@
-import type { ClientRequest } from 'node:http';
+import type { Agent, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -37,11 +37,28 @@ export interface HeldBody {
 /** What the forwarder knows of one attempt to send the request upstream. */
 export interface UpstreamAttempt {
   request: ClientRequest;
-  socket?: Socket;
-  /** Bytes the socket had read when this attempt got it: a later count above it means a response byte came. */
-  bytesReadAtStart: number;
-  /** The connection came from the pool (told in the trace: a reused one is the keep-alive race). */
-  reused: boolean;
+}
+
+/** Bytes a pooled socket had read when its last response ended, stamped when the agent frees it. */
+const READ_AT_FREE = Symbol('bytesReadAtFree');
+type StampedSocket = Socket & { [READ_AT_FREE]?: number };
+
+/**
+ * Makes `agent` remember, per socket, how much it had read when it went back to the pool, so a failed attempt
+ * can tell whether any byte of its own response came: one listener on the agent instead of one per request.
+ */
+export function stampFreedSockets(agent: Agent): void {
+  agent.on('free', (socket: StampedSocket) => {
+    socket[READ_AT_FREE] = socket.bytesRead;
+  });
+}
+
+/** True when not one byte of a response arrived on the attempt's connection (a fresh one had read nothing before). */
+function readNothingYet(request: ClientRequest): boolean {
+  const socket: StampedSocket | null = request.socket;
+  if (!socket) return false;
+  const before = request.reusedSocket ? socket[READ_AT_FREE] : 0;
+  return before !== undefined && socket.bytesRead === before;
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
@@ -68,17 +85,6 @@ export function releaseHeldBody(held: HeldBody): void {
   held.chunks = [];
 }
 
-/** Starts tracking one attempt: which socket it got and how much that socket had read before. */
-export function trackAttempt(request: ClientRequest): UpstreamAttempt {
-  const attempt: UpstreamAttempt = { request, bytesReadAtStart: 0, reused: false };
-  request.once('socket', (socket: Socket) => {
-    attempt.socket = socket;
-    attempt.reused = request.reusedSocket;
-    attempt.bytesReadAtStart = socket.bytesRead;
-  });
-  return attempt;
-}
-
 /** Facts about the call besides the failed attempt, for shouldResend. */
 export interface ResendContext {
   enabled: boolean;
@@ -92,5 +98,5 @@ export function shouldResend(attempt: UpstreamAttempt, error: Error, context: Re
   if (!context.enabled || context.alreadyResent || context.clientGone) return false;
   if (!context.held || context.held.released) return false;
   if (!RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
-  return attempt.socket !== undefined && attempt.socket.bytesRead === attempt.bytesReadAtStart;
+  return readNothingYet(attempt.request);
 }

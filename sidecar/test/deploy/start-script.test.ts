@@ -27,6 +27,6 @@ describe('start.sh', () => {
     expect(text).toContain('LITELLM_PORT="${LITELLM_PORT:-4001}"');
     expect(text).toMatch(/--host 127\.0\.0\.1 --port "\$LITELLM_PORT"/);
     expect(text).toContain('LITELLM_BASE_URL="http://127.0.0.1:$LITELLM_PORT" node dist/index.js');
-    expect(text).toContain('litellm[proxy]==$LITELLM_VERSION');
+    expect(text).toContain('pip" install --quiet -r requirements.txt');
   });
 });
