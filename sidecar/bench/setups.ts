@@ -85,6 +85,7 @@ export function createSidecarEnv(options: { port: number; upstreamUrl: string; l
       ? { LANGFUSE_PUBLIC_KEY: 'pk-lf-bench', LANGFUSE_SECRET_KEY: 'sk-lf-bench', LANGFUSE_BASE_URL: options.langfuseUrl }
       : {}),
     LOG_LEVEL: options.logLevel,
+    ...(process.env.BENCH_SIDECAR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SIDECAR_NODE_OPTIONS } : {}),
     LOG_FORMAT: 'json',
     SIDECAR_SHUTDOWN_GRACE_MS: '10000',
   };
