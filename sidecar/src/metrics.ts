@@ -47,7 +47,7 @@ export function renderPrometheus(m: SidecarMetrics): string {
   add('sidecar_requests_total', 'counter', 'Requests received by the sidecar (proxied routes).', m.requestsTotal);
   add('sidecar_requests_in_flight', 'gauge', 'Proxied requests not yet finished.', m.requestsInFlight);
   add('sidecar_upstream_errors_total', 'counter', 'Requests that failed to reach LiteLLM or broke mid-response.', m.upstreamErrorsTotal);
-  add('sidecar_upstream_resends_total', 'counter', 'Requests resent once on a fresh connection after a reused one to LiteLLM was reset before answering.', m.upstreamResendsTotal);
+  add('sidecar_upstream_resends_total', 'counter', 'Requests resent once on a fresh connection after LiteLLM reset theirs before answering.', m.upstreamResendsTotal);
   add('sidecar_client_aborts_total', 'counter', 'Requests the client abandoned before the response ended.', m.clientAbortsTotal);
   add('sidecar_traces_recorded_total', 'counter', 'Exchanges handed to the export queue.', m.tracesRecordedTotal);
   add('sidecar_traces_exported_total', 'counter', 'Traces accepted by Langfuse.', m.tracesExportedTotal);

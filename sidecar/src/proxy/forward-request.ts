@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { createAccessLogger } from '../logger';
@@ -11,7 +11,7 @@ import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
 import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
 import { logRequest } from './log-request';
-import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, stampFreedSockets, type UpstreamAttempt } from './resend-on-reset';
+import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, stampFreedSockets } from './resend-on-reset';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
 
@@ -24,7 +24,7 @@ export interface ForwardOptions {
   upstreamTimeoutMs: number;
   /** Idle pooled connections to LiteLLM are closed after this long (below LiteLLM's keep-alive timeout). */
   upstreamIdleTimeoutMs: number;
-  /** Resend once on a fresh connection when a reused one was reset before any response byte (resend-on-reset.ts). */
+  /** Resend once on a fresh connection when LiteLLM reset the connection before any response byte (resend-on-reset.ts). */
   resendOnReset: boolean;
   /** Request bodies up to this size are held until the response head, so they can be resent. */
   resendMaxBodyBytes: number;
@@ -106,8 +106,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     let bodyEnded = false;
     const upstreamHeaders = buildUpstreamRequestHeaders(req, upstreamHost);
     const held = options.resendOnReset ? createHeldBody(options.resendMaxBodyBytes) : undefined;
-    let attempt = sendUpstream(agent);
-    let upstreamReq = attempt.request;
+    let upstreamReq = sendUpstream(agent);
 
     // Pass: tee the request body into the upstream request, honouring backpressure.
     req.on('data', (chunk: Buffer) => {
@@ -122,7 +121,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     req.on('error', () => upstreamReq.destroy());
 
     /** Opens one attempt upstream: the pooled agent first, a one-off connection (`agent: false`) for a resend. */
-    function sendUpstream(via: http.Agent | false): UpstreamAttempt {
+    function sendUpstream(via: http.Agent | false): ClientRequest {
       const request = transport.request({
         protocol: upstreamUrl.protocol,
         hostname: upstreamUrl.hostname,
@@ -132,20 +131,18 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
         headers: upstreamHeaders,
         agent: via,
       });
-      const tracked: UpstreamAttempt = { request };
       request.setTimeout(options.upstreamTimeoutMs, () => request.destroy(new UpstreamTimeoutError(options.upstreamTimeoutMs)));
       request.on('drain', () => req.resume());
       request.on('response', (upstreamRes) => relayResponse(upstreamRes));
-      request.on('error', (error) => failUpstream(tracked, error));
-      return tracked;
+      request.on('error', (error) => failUpstream(request, error));
+      return request;
     }
 
     /** Pass: send the held body again on a fresh connection, then go on with whatever the client still sends. */
-    function resendOnFreshConnection(failed: UpstreamAttempt, cause: Error): void {
-      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.request.reusedSocket ? 'reused' : 'new'} connection)`;
+    function resendOnFreshConnection(failed: ClientRequest, cause: Error): void {
+      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.reusedSocket ? 'reused' : 'new'} connection)`;
       metrics.upstreamResendsTotal++;
-      attempt = sendUpstream(false);
-      upstreamReq = attempt.request;
+      upstreamReq = sendUpstream(false);
       let flowing = true;
       for (const chunk of held?.chunks ?? []) flowing = upstreamReq.write(chunk);
       if (bodyEnded) upstreamReq.end();
@@ -190,9 +187,9 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     }
 
     /** Pass: a failed attempt is resent once when that is safe (resend-on-reset.ts), else mapped through the error table. */
-    function failUpstream(failed: UpstreamAttempt, error: Error): void {
+    function failUpstream(failed: ClientRequest, error: Error): void {
       // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
-      if (finished || failed !== attempt) return;
+      if (finished || failed !== upstreamReq) return;
       if (!res.headersSent && shouldResend(failed, error, { enabled: options.resendOnReset, held, alreadyResent: exchange.upstreamResend !== undefined, clientGone: res.destroyed })) {
         resendOnFreshConnection(failed, error);
         return;

@@ -34,11 +34,6 @@ export interface HeldBody {
   released: boolean;
 }
 
-/** What the forwarder knows of one attempt to send the request upstream. */
-export interface UpstreamAttempt {
-  request: ClientRequest;
-}
-
 /** Bytes a pooled socket had read when its last response ended, stamped when the agent frees it. */
 const READ_AT_FREE = Symbol('bytesReadAtFree');
 type StampedSocket = Socket & { [READ_AT_FREE]?: number };
@@ -94,9 +89,9 @@ export interface ResendContext {
 }
 
 /** True when the failed attempt may be sent once more on a fresh connection (the rules above). */
-export function shouldResend(attempt: UpstreamAttempt, error: Error, context: ResendContext): boolean {
+export function shouldResend(failed: ClientRequest, error: Error, context: ResendContext): boolean {
   if (!context.enabled || context.alreadyResent || context.clientGone) return false;
   if (!context.held || context.held.released) return false;
   if (!RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
-  return readNothingYet(attempt.request);
+  return readNothingYet(failed);
 }
