@@ -147,10 +147,10 @@ describe('a LiteLLM that closes idle connections (uvicorn keep-alive timeout)', 
 
   /** 16 clients, 6 calls each, pausing just past LiteLLM's idle timeout between calls; returns the statuses and resends. */
   async function pauseAtTheIdleTimeout(env: Record<string, string>): Promise<{ failed: number[]; calls: number; resends: number }> {
-    // 40 ms for the close to arrive: the window in which a pooled connection looks open but is not. Clients
-    // pause into that window, so it is hit on a loaded machine too (timers there fire late, by a few ms).
+    // 100 ms for the close to arrive: the window in which a pooled connection looks open but is not. Clients
+    // pause into that window, so it is hit on a loaded machine too (timers there fire late, by tens of ms).
     const idleCloseMs = 250;
-    const fake = await startFakeLitellm(undefined, { idleCloseMs, closeLatencyMs: 40 });
+    const fake = await startFakeLitellm(undefined, { idleCloseMs, closeLatencyMs: 100 });
     const sidecar = await startSidecar(fake.url, langfuse.url, env);
     try {
       const statuses: number[] = [];
@@ -158,7 +158,7 @@ describe('a LiteLLM that closes idle connections (uvicorn keep-alive timeout)', 
         for (let call = 0; call < 6; call++) {
           const response = await postJson(sidecar.url, '/v1/chat/completions', body(`pause ${i}.${call}`));
           statuses.push(response.status);
-          await new Promise((resolve) => setTimeout(resolve, idleCloseMs + 5 + Math.random() * 25));
+          await new Promise((resolve) => setTimeout(resolve, idleCloseMs + 10 + Math.random() * 70));
         }
       };
       await Promise.all(Array.from({ length: 16 }, (_, i) => client(i)));
