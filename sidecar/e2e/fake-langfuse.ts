@@ -48,6 +48,13 @@ export async function startFakeLangfuse(): Promise<FakeLangfuse> {
           res.end('{"message":"not found"}');
           return;
         }
+        // As Langfuse's OTel route does: an ingestion version above 4 or not a number is refused.
+        const ingestionVersion = req.headers['x-langfuse-ingestion-version'];
+        if (typeof ingestionVersion === 'string' && !(Number.parseInt(ingestionVersion, 10) <= 4)) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: `Unsupported x-langfuse-ingestion-version: "${ingestionVersion}". Maximum supported: "4".` }));
+          return;
+        }
         let body: unknown = null;
         try {
           body = decodeOtlpExport(raw, req.headers['content-type']);

@@ -82,6 +82,7 @@ describe.each(['mock-embed', 'fake-embed'])('openai client: embeddings with %s',
 
     const { data, response } = viaSidecar;
     await expectOneGeneration(stack, response.headers, {
+      type: 'embedding',
       model: data.model,
       usage: { input: data.usage.prompt_tokens },
       cost: readCostHeader(response.headers),

@@ -17,6 +17,8 @@ export interface ExpectedGeneration {
   outputContains?: string;
   /** Text the input must contain. */
   inputContains?: string;
+  /** Langfuse observation type: `generation` unless given (`embedding` for embeddings). */
+  type?: 'generation' | 'embedding';
 }
 
 /**
@@ -31,7 +33,9 @@ export async function expectOneGeneration(stack: StackInfo, headers: Headers, ex
   const attrs = span.attributes;
   const basic = Buffer.from(`${LANGFUSE_KEYS.publicKey}:${LANGFUSE_KEYS.secretKey}`).toString('base64');
   expect(span.authorization).toBe(`Basic ${basic}`);
-  expect(attrs['langfuse.observation.type']).toBe('generation');
+  expect(attrs['langfuse.observation.type']).toBe(expected.type ?? 'generation');
+  // Langfuse takes the resource's service.version as the version of a span without langfuse.version: never send it.
+  expect(span.resource['service.version']).toBeUndefined();
   expect(attrs['langfuse.observation.model.name']).toBe(expected.model);
   if (expected.usage) expect(parseJsonAttribute(span, 'langfuse.observation.usage_details')).toMatchObject(expected.usage);
   if (expected.cost !== undefined) {

@@ -128,7 +128,7 @@ const requestHeaders = fc.record(
 
 test('the recorder turns any capture into a valid OTLP span and never throws', () => {
   const record = createExchangeRecorder({ redactMessages: false, captureMaxBytes: 4096 });
-  const encoder = createOtlpBatchEncoder({ serviceName: 'fuzz', serviceVersion: '0', publicKey: 'pk-lf-fuzz' });
+  const encoder = createOtlpBatchEncoder({ serviceName: 'fuzz', sdkVersion: '0', publicKey: 'pk-lf-fuzz' });
   let runs = 0;
   fc.assert(
     fc.property(

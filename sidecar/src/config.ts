@@ -63,6 +63,27 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/**
+ * Langfuse's rule for environment names (langfuse/langfuse, packages/shared/src/server/ingestion/types.ts): lowercase
+ * a-z, 0-9, `-` and `_`, at most 40 characters, not starting with "langfuse". Langfuse lowercases what it receives
+ * and silently stores anything else as "default", so the rule is applied here, where a wrong value can still be
+ * refused with a message.
+ */
+const LANGFUSE_ENVIRONMENT_RULE = /^(?!langfuse)[a-z0-9_-]{1,40}$/;
+
+const envLangfuseEnvironment = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const lowered = value.toLowerCase();
+  if (!LANGFUSE_ENVIRONMENT_RULE.test(lowered)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be at most 40 characters of a-z, 0-9, "-" and "_", not starting with "langfuse" (Langfuse's rule: it would store "${value}" as "default")`,
+    });
+    return z.NEVER;
+  }
+  return lowered;
+});
+
 /** Every variable the sidecar reads; README.md and env.example document the same list. */
 const envSchema = z.object({
   PORT: envInteger(4000, 0, 65535),
@@ -72,7 +93,7 @@ const envSchema = z.object({
   LANGFUSE_SECRET_KEY: optionalString,
   LANGFUSE_BASE_URL: envUrl(),
   LANGFUSE_HOST: envUrl(),
-  LANGFUSE_TRACING_ENVIRONMENT: optionalString,
+  LANGFUSE_TRACING_ENVIRONMENT: envLangfuseEnvironment,
   LANGFUSE_RELEASE: optionalString,
   SIDECAR_TRACE_ALL_ROUTES: envBoolean(false),
   SIDECAR_REDACT_MESSAGES: envBoolean(false),

@@ -40,6 +40,22 @@ describe('loadConfig', () => {
     expect(config.langfuse).toEqual({ baseUrl: 'https://cloud.langfuse.com', publicKey: 'pk-lf-1', secretKey: 'sk-lf-1', environment: 'prod', release: '1.2.3' });
   });
 
+  test.each([
+    ['Staging EU', 'a space'],
+    ['langfuse-prod', 'the reserved prefix'],
+    ['e'.repeat(41), '41 characters'],
+    ['prod/eu', 'a slash'],
+  ])('LANGFUSE_TRACING_ENVIRONMENT=%j (%s) is refused with Langfuse\'s rule, not stored as "default"', (value) => {
+    const error = catchConfigError({ ...KEYS, LANGFUSE_TRACING_ENVIRONMENT: value });
+    expect(error.problems).toEqual([`LANGFUSE_TRACING_ENVIRONMENT: must be at most 40 characters of a-z, 0-9, "-" and "_", not starting with "langfuse" (Langfuse's rule: it would store "${value}" as "default")`]);
+  });
+
+  test('LANGFUSE_TRACING_ENVIRONMENT is lowercased as Langfuse does; 40 characters of its alphabet pass', () => {
+    expect(loadConfig({ ...KEYS, LANGFUSE_TRACING_ENVIRONMENT: 'Production' }).langfuse?.environment).toBe('production');
+    const longest = `eu_west-${'1'.repeat(32)}`;
+    expect(loadConfig({ ...KEYS, LANGFUSE_TRACING_ENVIRONMENT: longest }).langfuse?.environment).toBe(longest);
+  });
+
   test('LANGFUSE_HOST is accepted as the legacy name of LANGFUSE_BASE_URL, which wins when both are set', () => {
     expect(loadConfig({ ...KEYS, LANGFUSE_HOST: 'http://langfuse.local:3000/' }).langfuse?.baseUrl).toBe('http://langfuse.local:3000');
     expect(loadConfig({ ...KEYS, LANGFUSE_HOST: 'http://old.example', LANGFUSE_BASE_URL: 'https://new.example' }).langfuse?.baseUrl).toBe('https://new.example');

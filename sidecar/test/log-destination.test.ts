@@ -25,12 +25,23 @@ describe('the log destination', () => {
     await waitUntil(() => read() === '{"msg":"listening"}\n', 'the line to be written', 2000);
   });
 
-  test('a burst larger than a batch arrives whole and in order, and flushSync leaves nothing behind', () => {
+  test('a burst larger than a batch arrives whole and in order', async () => {
     const destination = createLogDestination({ fd, batchBytes: 1024, flushIntervalMs: 60_000, maxBufferedBytes: 16 * 1024 * 1024 });
     const lines = Array.from({ length: 5000 }, (_, i) => `{"n":${i},"msg":"request","path":"/v1/chat/completions é"}\n`);
     for (const line of lines) destination.write(line);
+    destination.flush();
+    // Batches are written one after another, asynchronously: the file grows to exactly the lines, in order.
+    const expected = lines.join('');
+    await waitUntil(() => read().length >= expected.length, 'every batch to be written', 5000);
+    expect(read()).toBe(expected);
+  });
+
+  test('flushSync writes what is still batched before the process exits (the `stopped` line)', () => {
+    const destination = createLogDestination({ fd, batchBytes: 64 * 1024, flushIntervalMs: 60_000, maxBufferedBytes: 1024 * 1024 });
+    destination.write('{"msg":"shutting down"}\n');
+    destination.write('{"msg":"stopped"}\n');
     destination.flushSync();
-    expect(read()).toBe(lines.join(''));
+    expect(read()).toBe('{"msg":"shutting down"}\n{"msg":"stopped"}\n');
   });
 
   test('formatIsoTime is pino\'s isoTime, the current time as an ISO string', () => {

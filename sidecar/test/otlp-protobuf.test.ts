@@ -29,7 +29,7 @@ type Decoded = {
   }>;
 };
 
-const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', serviceVersion: '9.9.9', publicKey: 'pk-lf-test' }, 16);
+const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', sdkVersion: '9.9.9', publicKey: 'pk-lf-test' }, 16);
 
 function encode(spans: SpanRecord[]): Decoded {
   const batch = encoder.createBatch();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { chatStreamEvents, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
+import { chatStreamEvents, sendJson, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
 import { decodeOtlpExport } from './support/decode-otlp';
 import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson } from './support/http-client';
@@ -107,12 +107,51 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
       expect(ours.span[field]).toMatch(/^\d{19}$/);
     }
     expect(ours.headers['content-type']).toBe('application/x-protobuf');
-    for (const header of ['authorization', 'x-langfuse-sdk-name', 'x-langfuse-sdk-version', 'x-langfuse-public-key']) expect(ours.headers[header]).toBe(sdk.headers[header]);
+    for (const header of ['authorization', 'x-langfuse-public-key']) expect(ours.headers[header]).toBe(sdk.headers[header]);
+    // The SDK headers name the sidecar, not the JS SDK; ingestion version 4 keeps Langfuse's direct write path.
+    expect(ours.headers['x-langfuse-ingestion-version']).toBe('4');
 
     const sdkEncodings = encodings(sdk.span);
     for (const key of SDK_ONLY) delete sdkEncodings[key];
     expect(encodings(ours.span)).toEqual(sdkEncodings);
     // Spot checks that the comparison covered what matters.
     for (const key of [ATTR.input, ATTR.output, ATTR.usage, ATTR.cost, ATTR.completionStart, ATTR.modelParameters, ATTR.tags, ATTR.userId, ATTR.environment, 'langfuse.trace.metadata.team']) expect(sdkEncodings[key]).toBeDefined();
+  });
+
+  test('an embedding: the same keys, value types and encodings as the SDK\'s `embedding` observation', async () => {
+    fake.handle = (_req, _body, res) =>
+      sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: [0.5, 0.25] }], usage: { prompt_tokens: 3, total_tokens: 3 } }, { 'x-litellm-response-cost': '0.00000006' });
+    const response = await postJson(sidecar.url, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'parity embedding', dimensions: 2 });
+    const sidecarSpan = await waitForTraceOf(langfuse, response);
+    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+    await recordWithSdk({
+      baseUrl: langfuse.url,
+      publicKey: 'pk-lf-test',
+      secretKey: 'sk-lf-test-secret',
+      environment: 'parity',
+      release: 'r1',
+      name: sidecarSpan.name,
+      asType: 'embedding',
+      trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
+      start: {
+        // A string input goes out as the string itself, by the SDK as by the sidecar.
+        input: sidecarSpan.attributes[ATTR.input],
+        model: sidecarSpan.attributes[ATTR.model] as string,
+        modelParameters: readJsonAttribute(sidecarSpan, ATTR.modelParameters),
+        metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) },
+      },
+      update: {
+        output: readJsonAttribute(sidecarSpan, ATTR.output),
+        usageDetails: readJsonAttribute(sidecarSpan, ATTR.usage),
+        costDetails: readJsonAttribute(sidecarSpan, ATTR.cost),
+      },
+    });
+
+    const ours = findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId);
+    const sdk = findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name);
+    const sdkEncodings = encodings(sdk.span);
+    for (const key of SDK_ONLY) delete sdkEncodings[key];
+    expect(encodings(ours.span)).toEqual(sdkEncodings);
+    expect(sdkEncodings[ATTR.type]).toEqual(['stringValue', 'embedding']);
   });
 });

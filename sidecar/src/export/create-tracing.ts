@@ -41,7 +41,7 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
       metrics.exportRequestsTotal++;
     },
   });
-  const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', serviceVersion: SIDECAR_VERSION, publicKey: langfuse.publicKey });
+  const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', sdkVersion: SIDECAR_VERSION, publicKey: langfuse.publicKey });
   const queue = createExportQueue({
     ...config.export,
     encodeExchange: (exchange, batch) => {

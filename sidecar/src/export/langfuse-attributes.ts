@@ -26,7 +26,7 @@ export const LANGFUSE_ATTRIBUTES = {
   TRACE_METADATA: 'langfuse.trace.metadata',
 } as const;
 
-/** The SDK version the spans and export headers announce (the pinned `@langfuse/core`). */
+/** The SDK version the spans announce as their instrumentation scope's (the pinned `@langfuse/core`). */
 export const LANGFUSE_SDK_VERSION = '5.11.1';
 
 /** The instrumentation scope name of the SDK's spans; Langfuse reads spans of this scope as SDK spans. */

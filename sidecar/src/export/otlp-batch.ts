@@ -21,7 +21,8 @@ const SCOPE_ATTRIBUTES = 0x1a;
 /** Options for the resource and scope that frame every batch. */
 export interface OtlpFrameOptions {
   serviceName: string;
-  serviceVersion: string;
+  /** The sidecar's version, announced as the telemetry SDK's. */
+  sdkVersion: string;
   publicKey: string;
 }
 
@@ -47,10 +48,13 @@ export function createOtlpBatchEncoder(options: OtlpFrameOptions, initialCapacit
   const resource = encodeLengthDelimited(
     RESOURCE_SPANS_RESOURCE,
     encodeAttributesBlock(RESOURCE_ATTRIBUTES, {
+      // No `service.version`: Langfuse takes it as the version of every trace and observation that has no
+      // `langfuse.version` (OtelIngestionProcessor), which would stamp the sidecar's own version on the client's
+      // traces. The sidecar is the telemetry SDK here, so its version goes where OTel puts an SDK's.
       'service.name': options.serviceName,
-      'service.version': options.serviceVersion,
       'telemetry.sdk.language': 'nodejs',
       'telemetry.sdk.name': 'litellm-langfuse-sidecar',
+      'telemetry.sdk.version': options.sdkVersion,
     }),
   );
   const scope = encodeLengthDelimited(

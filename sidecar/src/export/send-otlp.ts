@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { LANGFUSE_SDK_VERSION } from './langfuse-attributes';
+import { SIDECAR_VERSION } from '../version';
 
 /** How one export attempt ended. */
 export interface SendResult {
@@ -51,8 +51,8 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 }
 
 /**
- * Creates the sender for `{baseUrl}/api/public/otel/v1/traces`, authenticated and labelled as the
- * Langfuse JS SDK does (@langfuse/otel LangfuseSpanProcessor). It retries network errors and
+ * Creates the sender for `{baseUrl}/api/public/otel/v1/traces`, authenticated as the Langfuse JS SDK does
+ * (@langfuse/otel LangfuseSpanProcessor), labelled as what it is. It retries network errors and
  * 429/502/503/504 with jittered backoff within the timeout, and never rejects.
  */
 export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
@@ -72,8 +72,13 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
           'content-type': 'application/x-protobuf',
           'content-length': body.length,
           authorization,
-          'x-langfuse-sdk-name': 'javascript',
-          'x-langfuse-sdk-version': LANGFUSE_SDK_VERSION,
+          // Langfuse v4 writes a batch straight to its events table when this header is 4, or when the SDK headers
+          // name the JS SDK >= 5 or the Python SDK >= 4 (web/src/pages/api/public/otel/v1/traces, the OTel ingestion
+          // worker); otherwise, in deployments dual-writing during a v3 -> v4 upgrade, data can take ~10 minutes to
+          // appear. The header alone keeps the direct path, so the SDK headers can say who sent the data.
+          'x-langfuse-ingestion-version': '4',
+          'x-langfuse-sdk-name': 'litellm-langfuse-sidecar',
+          'x-langfuse-sdk-version': SIDECAR_VERSION,
           'x-langfuse-public-key': options.publicKey,
         },
       });

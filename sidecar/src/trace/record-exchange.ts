@@ -140,6 +140,16 @@ function observationMetadataKey(key: string): string {
   return full;
 }
 
+/**
+ * Langfuse's observation type for a route (its v4 list: generation, embedding, span, …). Embeddings have their own
+ * type, so the dashboard does not count them as generations; a call on a route that is not a model call (traced
+ * only with SIDECAR_TRACE_ALL_ROUTES) is a plain span.
+ */
+function observationTypeOf(route: LlmRoute | undefined): string {
+  if (route === undefined) return 'span';
+  return route === 'embeddings' ? 'embedding' : 'generation';
+}
+
 function nameExchange(exchange: Exchange, path: string, model: string | undefined): string {
   if (!exchange.route) return `${exchange.method} ${path}`;
   return model ? `${ROUTE_LABELS[exchange.route]} ${model}` : ROUTE_LABELS[exchange.route];
@@ -159,7 +169,7 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     const model = response.facts.model ?? request.model ?? readModelFromPath(path);
     const name = nameExchange(exchange, path, model);
     const error = describeOutcome(exchange, response);
-    const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: 'generation' };
+    const attributes: Record<string, AttributeValue> = { [A.OBSERVATION_TYPE]: observationTypeOf(exchange.route) };
     const set = (key: string, value: unknown) => {
       if (value === undefined || value === null) return;
       // A Buffer is JSON text lifted from the request as the client sent it (lift-prompt.ts).

@@ -12,6 +12,8 @@ export interface ReceivedSpan {
   status: { code?: number; message?: string };
   attributes: Record<string, unknown>;
   scope: { name?: string; version?: string };
+  /** The resource's attributes (Langfuse reads `service.version` there when a span has no `langfuse.version`). */
+  resource: Record<string, unknown>;
 }
 
 /** How the fake answers export requests. */
@@ -48,10 +50,12 @@ function readValue(value: OtlpValue): unknown {
 /** Flattens an OTLP export request (protobuf or JSON, by its content type) into spans. */
 export function readSpans(raw: Buffer, contentType: string | undefined): ReceivedSpan[] {
   const parsed = decodeOtlpExport(raw, contentType) as unknown as {
-    resourceSpans: Array<{ scopeSpans: Array<{ scope?: { name?: string; version?: string }; spans: Array<Record<string, unknown>> }> }>;
+    resourceSpans: Array<{ resource?: { attributes?: Array<{ key: string; value: OtlpValue }> }; scopeSpans: Array<{ scope?: { name?: string; version?: string }; spans: Array<Record<string, unknown>> }> }>;
   };
   const spans: ReceivedSpan[] = [];
   for (const rs of parsed.resourceSpans) {
+    const resource: Record<string, unknown> = {};
+    for (const attr of rs.resource?.attributes ?? []) resource[attr.key] = readValue(attr.value);
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
         const attributes: Record<string, unknown> = {};
@@ -65,6 +69,7 @@ export function readSpans(raw: Buffer, contentType: string | undefined): Receive
           status: (span.status as ReceivedSpan['status']) ?? {},
           attributes,
           scope: ss.scope ?? {},
+          resource,
         });
       }
     }
@@ -114,6 +119,11 @@ export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Pr
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(text);
       };
+      // As Langfuse's OTel route does: a version above 4 or a non-number is refused before anything is read.
+      const ingestionVersion = req.headers['x-langfuse-ingestion-version'];
+      if (typeof ingestionVersion === 'string' && !(Number.parseInt(ingestionVersion, 10) <= 4)) {
+        return reply(400, JSON.stringify({ error: `Unsupported x-langfuse-ingestion-version: "${ingestionVersion}". Maximum supported: "4".` }));
+      }
       const current = fake.mode;
       if (current === 'hang') return;
       if (current === 'error500') return reply(500, '{"message":"internal error"}');

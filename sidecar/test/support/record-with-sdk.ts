@@ -17,10 +17,12 @@ export interface GenerationSpec {
   environment: string;
   release: string;
   name: string;
-  trace: { userId: string; sessionId: string; tags: string[]; traceName: string; version: string; metadata: Record<string, string> };
+  /** The observation type (`generation` unless given). */
+  asType?: 'generation' | 'embedding';
+  trace: { userId?: string; sessionId?: string; tags?: string[]; traceName: string; version?: string; metadata?: Record<string, string> };
   start: LangfuseGenerationAttributes;
   /** `completionStartTime` travels as an ISO string and is turned back into a Date. */
-  update: Omit<LangfuseGenerationAttributes, 'completionStartTime'> & { completionStartTime: string };
+  update: Omit<LangfuseGenerationAttributes, 'completionStartTime'> & { completionStartTime?: string };
 }
 
 /** A synchronous context manager: enough for propagateAttributes around a synchronous startObservation. */
@@ -54,9 +56,17 @@ async function recordGeneration(spec: GenerationSpec): Promise<void> {
   const provider = new BasicTracerProvider({ spanProcessors: [processor] });
   setLangfuseTracerProvider(provider);
   propagateAttributes(spec.trace, () => {
-    const generation = startObservation(spec.name, spec.start, { asType: 'generation' });
-    generation.update({ ...spec.update, completionStartTime: new Date(spec.update.completionStartTime) });
-    generation.end();
+    const { completionStartTime, ...update } = spec.update;
+    const attributes = completionStartTime ? { ...update, completionStartTime: new Date(completionStartTime) } : update;
+    if (spec.asType === 'embedding') {
+      const embedding = startObservation(spec.name, spec.start, { asType: 'embedding' });
+      embedding.update(attributes);
+      embedding.end();
+    } else {
+      const generation = startObservation(spec.name, spec.start, { asType: 'generation' });
+      generation.update(attributes);
+      generation.end();
+    }
   });
   await provider.forceFlush();
   await provider.shutdown();

@@ -53,3 +53,11 @@ export function readSpanTimes(span: ReceivedSpan): { startMs: number; endMs: num
   const toMs = (nanos: string) => Number(BigInt(nanos) / 1000n) / 1000;
   return { startMs: toMs(span.startTimeUnixNano), endMs: toMs(span.endTimeUnixNano) };
 }
+
+/**
+ * The version Langfuse stores for a span's observation (and trace): its `langfuse.version`, else the resource's
+ * `service.version`, else none (OtelIngestionProcessor in langfuse/langfuse).
+ */
+export function readStoredVersion(span: ReceivedSpan): unknown {
+  return span.attributes['langfuse.version'] ?? span.resource['service.version'] ?? null;
+}
