@@ -1,3 +1,4 @@
+import { interpretGeminiEmbedRequest, interpretGeminiRequest } from './gemini';
 import type { LlmRoute, RequestFacts } from './types';
 import { asArray, asNonEmptyString, asObject, stringifyJson, type JsonObject } from './values';
 
@@ -143,6 +144,11 @@ function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
     case 'messages':
       input = readMessagesInput(obj);
       break;
+    case 'gemini':
+    case 'gemini-stream':
+      return { ...interpretGeminiRequest(obj, route === 'gemini-stream'), ...(facts.model === undefined ? {} : { model: facts.model }) };
+    case 'gemini-embed':
+      return interpretGeminiEmbedRequest(obj);
     default:
       input = undefined;
   }

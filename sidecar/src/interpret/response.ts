@@ -1,6 +1,7 @@
 import { interpretChatJson, interpretChatStream } from './chat';
 import { interpretCompletionsJson, interpretCompletionsStream } from './completions';
 import { interpretEmbeddingsJson } from './embeddings';
+import { interpretGeminiEmbedJson, interpretGeminiJson, interpretGeminiStream } from './gemini';
 import { readUpstreamError } from './errors';
 import { interpretMessagesJson, interpretMessagesStream } from './messages';
 import { interpretResponsesJson, interpretResponsesStream } from './responses-api';
@@ -9,6 +10,8 @@ import { asObject } from './values';
 
 /** What a JSON (non-streamed) response body says about the generation. Never throws. */
 export function interpretResponse(route: LlmRoute, body: unknown): ResponseFacts {
+  // streamGenerateContent without `alt=sse` answers a JSON array of responses.
+  if (route === 'gemini-stream' && Array.isArray(body)) return interpretGeminiJson(body);
   const obj = asObject(body);
   if (obj === undefined) return {};
   try {
@@ -23,6 +26,11 @@ export function interpretResponse(route: LlmRoute, body: unknown): ResponseFacts
         return interpretResponsesJson(obj);
       case 'messages':
         return interpretMessagesJson(obj);
+      case 'gemini':
+      case 'gemini-stream':
+        return interpretGeminiJson(obj);
+      case 'gemini-embed':
+        return interpretGeminiEmbedJson(obj);
       default: {
         const error = readUpstreamError(obj);
         return error === undefined ? {} : { error };
@@ -48,6 +56,9 @@ export function interpretStream(route: LlmRoute, events: SseEvent[]): ResponseFa
         return interpretResponsesStream(events);
       case 'messages':
         return interpretMessagesStream(events);
+      case 'gemini':
+      case 'gemini-stream':
+        return interpretGeminiStream(events);
       default:
         // Embeddings do not stream; an error event is still worth reporting.
         return interpretChatStream(events);

@@ -7,9 +7,12 @@ import type { LlmRoute } from './types';
  *   for `/completions` and `/embeddings`;
  * - response_api_endpoints/endpoints.py: `/v1/responses`, `/responses`, `/openai/v1/responses`, and
  *   `/cursor/chat/completions` (Responses-style input, chat-style output);
- * - anthropic_endpoints/endpoints.py: `/v1/messages` (the `/messages` spelling is accepted as the issue asks).
- * `/anthropic/v1/messages` is LiteLLM's provider pass-through, not a LiteLLM generation: not ours.
- * `/v1/messages/count_tokens` and `/v1/responses/{id}` are exact-match misses, as intended.
+ * - anthropic_endpoints/endpoints.py: `/v1/messages` (the `/messages` spelling is accepted as the issue asks);
+ * - pass_through_endpoints/llm_passthrough_endpoints.py: `/anthropic/{endpoint:path}` (Anthropic's own API, so
+ *   `/anthropic/v1/messages` has the `/v1/messages` shape), `/gemini/{endpoint:path}` and
+ *   `/vertex_ai/{endpoint:path}` (Google's native API: `…/models/{model}:{method}`, see matchGeminiPath).
+ * `/v1/messages/count_tokens`, `/anthropic/v1/messages/count_tokens` and `/v1/responses/{id}` are exact-match
+ * misses, as intended: they make no generation.
  */
 const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
   ['/v1/chat/completions', 'chat'],
@@ -24,7 +27,31 @@ const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
   ['/openai/v1/responses', 'responses'],
   ['/v1/messages', 'messages'],
   ['/messages', 'messages'],
+  ['/anthropic/v1/messages', 'messages'],
 ]);
+
+/** Google's methods on a model that make a model call; `countTokens` and the rest are not traced. */
+const GEMINI_METHODS: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
+  ['generateContent', 'gemini'],
+  ['streamGenerateContent', 'gemini-stream'],
+  ['embedContent', 'gemini-embed'],
+  ['batchEmbedContents', 'gemini-embed'],
+]);
+
+/**
+ * Route and model of a native Gemini call through LiteLLM: `/gemini/{v1|v1beta}/models/{model}:{method}` (the
+ * official `google-genai` client uses `v1`, curl-style calls `v1beta`), or on Vertex AI
+ * `/vertex_ai/{version}/projects/{p}/locations/{l}/publishers/google/models/{model}:{method}`.
+ */
+function matchGeminiPath(path: string): { route: LlmRoute; model: string } | undefined {
+  if (!path.startsWith('/gemini/') && !path.startsWith('/vertex_ai/')) return undefined;
+  const models = path.lastIndexOf('/models/');
+  const colon = path.lastIndexOf(':');
+  if (models === -1 || colon < models) return undefined;
+  if (path.startsWith('/vertex_ai/') && !path.slice(0, models).endsWith('/publishers/google')) return undefined;
+  const route = GEMINI_METHODS.get(path.slice(colon + 1));
+  return route === undefined ? undefined : { route, model: path.slice(models + '/models/'.length, colon) };
+}
 
 /** Prefixes whose `{model:path}` segment names the deployment (Starlette's `path` convertor matches `.*`). */
 const MODEL_PATH_PREFIXES = ['/openai/deployments/', '/engines/'] as const;
@@ -68,13 +95,14 @@ export function classifyRoute(method: string, path: string): LlmRoute | undefine
   if (typeof method !== 'string' || typeof path !== 'string') return undefined;
   if (method !== 'POST' && method.toUpperCase() !== 'POST') return undefined;
   const clean = normalisePath(path);
-  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route;
+  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route ?? matchGeminiPath(clean)?.route;
 }
 
-/** The deployment named in an Azure-style or engines path (`/openai/deployments/{model}/…`), else undefined. */
+/** The model named in the path (`/openai/deployments/{model}/…`, `/gemini/v1beta/models/{model}:…`), else undefined. */
 export function readModelFromPath(path: string): string | undefined {
   if (typeof path !== 'string') return undefined;
-  const model = matchModelPath(normalisePath(path))?.model;
+  const clean = normalisePath(path);
+  const model = matchModelPath(clean)?.model ?? matchGeminiPath(clean)?.model;
   if (model === undefined || model === '') return undefined;
   try {
     return decodeURIComponent(model);

@@ -26,6 +26,9 @@ const ROUTE_LABELS: Record<LlmRoute, string> = {
   embeddings: 'embedding',
   responses: 'responses',
   messages: 'messages',
+  gemini: 'gemini',
+  'gemini-stream': 'gemini',
+  'gemini-embed': 'embedding',
 };
 
 // LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
@@ -147,7 +150,7 @@ function observationMetadataKey(key: string): string {
  */
 function observationTypeOf(route: LlmRoute | undefined): string {
   if (route === undefined) return 'span';
-  return route === 'embeddings' ? 'embedding' : 'generation';
+  return route === 'embeddings' || route === 'gemini-embed' ? 'embedding' : 'generation';
 }
 
 function nameExchange(exchange: Exchange, path: string, model: string | undefined): string {

@@ -39,14 +39,15 @@ export function listLitellmMetadata(headers: IncomingHttpHeaders | undefined): R
 }
 
 /**
- * A short one-way hash of the caller's API key (Bearer token, `x-api-key` or `api-key`): enough to group
+ * A short one-way hash of the caller's API key (Bearer token, `x-api-key`, `api-key`, or `x-goog-api-key` on the
+ * Gemini pass-through): enough to group
  * spend per key in Langfuse, useless for calling anything. The key itself never leaves the process.
  */
 export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
   const authorization = headers.authorization;
   let key: string | undefined;
   if (typeof authorization === 'string') key = authorization.replace(/^Bearer\s+/i, '').trim();
-  key ||= (headers['x-api-key'] as string | undefined) ?? (headers['api-key'] as string | undefined);
+  key ||= (headers['x-api-key'] as string | undefined) ?? (headers['api-key'] as string | undefined) ?? (headers['x-goog-api-key'] as string | undefined);
   if (!key) return undefined;
   let hash = recentKeyHashes.get(key);
   if (hash === undefined) {

@@ -47,7 +47,6 @@ describe('classifyRoute', () => {
   });
 
   it.each([
-    '/anthropic/v1/messages', // LiteLLM's provider pass-through: not a LiteLLM generation
     '/v1/messages/count_tokens',
     '/v1/responses/resp_123',
     '/v1/responses/resp_123/cancel',
