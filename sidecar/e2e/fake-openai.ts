@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleAnthropicMessages, handleGemini } from './fake-native-providers';
 
 /** Where the fake serves what it received, so test files in another module registry can read it. */
 export const RECORDED_PATH = '/_e2e/recorded';
@@ -155,19 +156,25 @@ function handleResponses(body: Record<string, unknown>, res: ServerResponse): vo
   res.end();
 }
 
-/** Starts a fake OpenAI-compatible upstream on 127.0.0.1 port 0: chat (streamed or not), embeddings, Responses API. */
+/**
+ * Starts a fake upstream on 127.0.0.1 port 0: OpenAI-compatible chat (streamed or not), embeddings and Responses
+ * API, and the native Gemini and Anthropic APIs (fake-native-providers.ts).
+ */
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const requests: RecordedUpstreamRequest[] = [];
   const server: Server = createServer((req, res) => {
     readJson(req)
       .then((body) => {
-        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const [path = '/', search = ''] = (req.url ?? '/').split('?');
         if (req.method === 'GET' && path === RECORDED_PATH) return sendJson(res, 200, requests);
         requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
         const payload = (body ?? {}) as Record<string, unknown>;
         if (path.endsWith('/chat/completions')) return handleChat(payload, res);
         if (path.endsWith('/embeddings')) return handleEmbeddings(payload, res);
         if (path.endsWith('/responses')) return handleResponses(payload, res);
+        // Native provider APIs, for LiteLLM's /gemini and /anthropic pass-through (GEMINI_API_BASE, ANTHROPIC_API_BASE).
+        if (path.includes('/models/') && path.includes(':') && handleGemini(path, new URLSearchParams(search), res)) return;
+        if (path === '/v1/messages') return handleAnthropicMessages(payload, res);
         sendJson(res, 404, { error: { message: `fake upstream has no route ${path}`, type: 'not_found', param: null, code: null } });
       })
       .catch((error: unknown) => sendJson(res, 400, { error: { message: String(error), type: 'invalid_request_error', param: null, code: null } }));

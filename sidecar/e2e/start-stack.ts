@@ -80,6 +80,11 @@ export async function startLitellm(fakeOpenAiUrl: string, logDir: string, varian
       HOME: process.env.HOME,
       LITELLM_MASTER_KEY: MASTER_KEY,
       FAKE_OPENAI_BASE_URL: fakeOpenAiUrl,
+      // LiteLLM's native pass-through routes (/gemini, /anthropic) forward to these, with these provider keys.
+      GEMINI_API_BASE: fakeOpenAiUrl,
+      GEMINI_API_KEY: 'fake-gemini-provider-key',
+      ANTHROPIC_API_BASE: fakeOpenAiUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-fake-provider-key',
       E2E_LITELLM_RECORD_FILE: join(logDir, 'litellm-received.jsonl'),
       DISABLE_ADMIN_UI: 'True',
       // Without these LiteLLM fetches its price list from the internet at start-up.
