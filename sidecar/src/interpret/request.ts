@@ -1,4 +1,7 @@
 import { interpretGeminiEmbedRequest, interpretGeminiRequest } from './gemini';
+import { interpretImageRequest, interpretSpeechRequest, interpretTranscriptionRequest } from './media';
+import { interpretModerationRequest } from './moderations';
+import { interpretRerankRequest } from './rerank';
 import type { LlmRoute, RequestFacts } from './types';
 import { asArray, asNonEmptyString, asObject, stringifyJson, type JsonObject } from './values';
 
@@ -119,6 +122,12 @@ export function interpretRequest(route: LlmRoute, body: unknown): RequestFacts {
   }
 }
 
+/** Facts from a family's own reader, with the model the body named. */
+function withModel(facts: RequestFacts, model: string | undefined): RequestFacts {
+  if (model !== undefined) facts.model = model;
+  return facts;
+}
+
 /** The facts of a request body known to be an object. */
 function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
   const facts: RequestFacts = { modelParameters: readModelParameters(obj), stream: obj.stream === true };
@@ -146,9 +155,19 @@ function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
       break;
     case 'gemini':
     case 'gemini-stream':
-      return { ...interpretGeminiRequest(obj, route === 'gemini-stream'), ...(facts.model === undefined ? {} : { model: facts.model }) };
+      return withModel(interpretGeminiRequest(obj, route === 'gemini-stream'), facts.model);
     case 'gemini-embed':
       return interpretGeminiEmbedRequest(obj);
+    case 'images':
+      return withModel(interpretImageRequest(obj), facts.model);
+    case 'speech':
+      return withModel(interpretSpeechRequest(obj), facts.model);
+    case 'transcriptions':
+      return withModel(interpretTranscriptionRequest(obj), facts.model);
+    case 'moderations':
+      return withModel(interpretModerationRequest(obj), facts.model);
+    case 'rerank':
+      return withModel(interpretRerankRequest(obj), facts.model);
     default:
       input = undefined;
   }

@@ -2,6 +2,9 @@ import { interpretChatJson, interpretChatStream } from './chat';
 import { interpretCompletionsJson, interpretCompletionsStream } from './completions';
 import { interpretEmbeddingsJson } from './embeddings';
 import { interpretGeminiEmbedJson, interpretGeminiJson, interpretGeminiStream } from './gemini';
+import { interpretImagesJson, interpretTranscriptionJson } from './media';
+import { interpretModerationJson } from './moderations';
+import { interpretRerankJson } from './rerank';
 import { readUpstreamError } from './errors';
 import { interpretMessagesJson, interpretMessagesStream } from './messages';
 import { interpretResponsesJson, interpretResponsesStream } from './responses-api';
@@ -31,6 +34,14 @@ export function interpretResponse(route: LlmRoute, body: unknown): ResponseFacts
         return interpretGeminiJson(obj);
       case 'gemini-embed':
         return interpretGeminiEmbedJson(obj);
+      case 'images':
+        return interpretImagesJson(obj);
+      case 'transcriptions':
+        return interpretTranscriptionJson(obj);
+      case 'moderations':
+        return interpretModerationJson(obj);
+      case 'rerank':
+        return interpretRerankJson(obj);
       default: {
         const error = readUpstreamError(obj);
         return error === undefined ? {} : { error };

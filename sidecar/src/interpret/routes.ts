@@ -8,6 +8,9 @@ import type { LlmRoute } from './types';
  * - response_api_endpoints/endpoints.py: `/v1/responses`, `/responses`, `/openai/v1/responses`, and
  *   `/cursor/chat/completions` (Responses-style input, chat-style output);
  * - anthropic_endpoints/endpoints.py: `/v1/messages` (the `/messages` spelling is accepted as the issue asks);
+ * - image_endpoints/endpoints.py: `/v1/images/generations`, `/v1/images/edits` (and without `/v1`, and under
+ *   `/openai/deployments/{model:path}/`); proxy_server.py: `/v1/moderations`, `/v1/audio/speech`,
+ *   `/v1/audio/transcriptions` (and without `/v1`); rerank_endpoints/endpoints.py: `/rerank`, `/v1/rerank`, `/v2/rerank`;
  * - pass_through_endpoints/llm_passthrough_endpoints.py: `/anthropic/{endpoint:path}` (Anthropic's own API, so
  *   `/anthropic/v1/messages` has the `/v1/messages` shape), `/gemini/{endpoint:path}` and
  *   `/vertex_ai/{endpoint:path}` (Google's native API: `…/models/{model}:{method}`, see matchGeminiPath).
@@ -28,6 +31,19 @@ const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
   ['/v1/messages', 'messages'],
   ['/messages', 'messages'],
   ['/anthropic/v1/messages', 'messages'],
+  ['/v1/images/generations', 'images'],
+  ['/images/generations', 'images'],
+  ['/v1/images/edits', 'images'],
+  ['/images/edits', 'images'],
+  ['/v1/audio/speech', 'speech'],
+  ['/audio/speech', 'speech'],
+  ['/v1/audio/transcriptions', 'transcriptions'],
+  ['/audio/transcriptions', 'transcriptions'],
+  ['/v1/moderations', 'moderations'],
+  ['/moderations', 'moderations'],
+  ['/rerank', 'rerank'],
+  ['/v1/rerank', 'rerank'],
+  ['/v2/rerank', 'rerank'],
 ]);
 
 /** Google's methods on a model that make a model call; `countTokens` and the rest are not traced. */
@@ -65,6 +81,8 @@ const MODEL_PATH_SUFFIXES: ReadonlyArray<readonly [string, LlmRoute]> = [
   ['/chat/completions', 'chat'],
   ['/completions', 'completions'],
   ['/embeddings', 'embeddings'],
+  ['/images/generations', 'images'],
+  ['/images/edits', 'images'],
 ];
 
 /** The path part of a request target: no query or fragment, one trailing slash tolerated. */

@@ -2,7 +2,20 @@
  * The LLM routes the sidecar understands well enough to trace: LiteLLM's OpenAI- and Anthropic-format routes, and
  * Google's native Gemini API on LiteLLM's `/gemini` and `/vertex_ai` pass-through (generate, streamed generate, embed).
  */
-export type LlmRoute = 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages' | 'gemini' | 'gemini-stream' | 'gemini-embed';
+export type LlmRoute =
+  | 'chat'
+  | 'completions'
+  | 'embeddings'
+  | 'responses'
+  | 'messages'
+  | 'images'
+  | 'speech'
+  | 'transcriptions'
+  | 'moderations'
+  | 'rerank'
+  | 'gemini'
+  | 'gemini-stream'
+  | 'gemini-embed';
 
 /** One Server-Sent Event, with the byte offset (in the response body) just past its terminating blank line. */
 export interface SseEvent {

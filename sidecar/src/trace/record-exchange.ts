@@ -1,3 +1,4 @@
+import { parseMultipartFields } from '../capture/parse-multipart';
 import { LANGFUSE_ATTRIBUTES as A } from '../export/langfuse-attributes';
 import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
 import { readHeader, stripQuery } from '../http-values';
@@ -29,6 +30,11 @@ const ROUTE_LABELS: Record<LlmRoute, string> = {
   gemini: 'gemini',
   'gemini-stream': 'gemini',
   'gemini-embed': 'embedding',
+  images: 'image',
+  speech: 'speech',
+  transcriptions: 'transcription',
+  moderations: 'moderation',
+  rerank: 'rerank',
 };
 
 // LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
@@ -40,6 +46,9 @@ const isTerminalEvent = (event: SseEvent): boolean =>
   event.event === 'response.completed' ||
   // LiteLLM's /v1/messages and /v1/responses streams may be data-only frames: the type is inside the JSON.
   TERMINAL_TYPES.some((marker) => event.data.includes(marker));
+
+/** Routes whose response is mostly payload (vectors, image data): a body that cannot be read whole is only sized. */
+const PAYLOAD_ROUTES: ReadonlySet<LlmRoute> = new Set<LlmRoute>(['embeddings', 'gemini-embed', 'images']);
 
 /** A body that could not be parsed whole (truncated, or not JSON) is shown as text, with its size. */
 function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, contentType: string | undefined): unknown {
@@ -70,6 +79,10 @@ function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unkn
     } else {
       json = parseJsonBody(exchange.request);
     }
+  }
+  // Transcriptions and image edits are forms: their fields, with each file summarised, stand in for a JSON body.
+  if (json === undefined && exchange.route && contentType?.startsWith('multipart/form-data')) {
+    json = parseMultipartFields(readCapturedBody(exchange.request), contentType, exchange.request.truncated);
   }
   const context = readTraceContext(exchange.requestHeaders, json);
   let facts: RequestFacts;
@@ -115,6 +128,7 @@ function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReadin
   }
   const json = !truncated && contentType.includes('json') ? parseJsonBytes(decoded.body) : undefined;
   if (json !== undefined && exchange.route) reading.facts = interpretResponse(exchange.route, json);
+  else if (json === undefined && exchange.route !== undefined && PAYLOAD_ROUTES.has(exchange.route)) reading.facts.output = { contentType, bytes: exchange.response.totalBytes, truncated };
   else reading.facts.output = json !== undefined ? redactCredentialFields(json) : describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
   return reading;
 }
@@ -150,8 +164,21 @@ function observationMetadataKey(key: string): string {
  */
 function observationTypeOf(route: LlmRoute | undefined): string {
   if (route === undefined) return 'span';
-  return route === 'embeddings' || route === 'gemini-embed' ? 'embedding' : 'generation';
+  return OBSERVATION_TYPES[route] ?? 'generation';
 }
+
+/**
+ * The families that are not generations: embeddings are Langfuse's `embedding`; a moderation check is a
+ * `guardrail` (it decides whether content passes, which is what Langfuse's guardrail type is for); a rerank is a
+ * `retriever` step (it orders documents for a later generation). Images and audio are generations: a model
+ * produced them, with usage and cost.
+ */
+const OBSERVATION_TYPES: Partial<Record<LlmRoute, string>> = {
+  embeddings: 'embedding',
+  'gemini-embed': 'embedding',
+  moderations: 'guardrail',
+  rerank: 'retriever',
+};
 
 function nameExchange(exchange: Exchange, path: string, model: string | undefined): string {
   if (!exchange.route) return `${exchange.method} ${path}`;

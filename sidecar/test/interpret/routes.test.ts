@@ -14,6 +14,14 @@ describe('classifyRoute', () => {
     ['/v1/messages', 'messages'],
     ['/messages', 'messages'],
     ['/cursor/chat/completions', 'chat'],
+    ['/v1/images/generations', 'images'],
+    ['/images/edits', 'images'],
+    ['/openai/deployments/dall-e-3/images/generations', 'images'],
+    ['/v1/audio/speech', 'speech'],
+    ['/audio/transcriptions', 'transcriptions'],
+    ['/v1/moderations', 'moderations'],
+    ['/rerank', 'rerank'],
+    ['/v2/rerank', 'rerank'],
   ])('POST %s is %s', (path, route) => {
     expect(classifyRoute('POST', path)).toBe(route);
   });
@@ -53,11 +61,8 @@ describe('classifyRoute', () => {
     '/v1/models',
     '/health/liveliness',
     '/key/generate',
-    '/v1/images/generations',
-    '/v1/audio/transcriptions',
     '/V1/CHAT/COMPLETIONS', // Starlette routes are case-sensitive
     '/v1//chat/completions',
-    '/openai/deployments/gpt-4o/images/generations',
     '',
     '/',
   ])('POST %s is not an LLM route', (path) => {
