@@ -154,4 +154,32 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     expect(encodings(ours.span)).toEqual(sdkEncodings);
     expect(sdkEncodings[ATTR.type]).toEqual(['stringValue', 'embedding']);
   });
+
+  test('a moderation: the SDK\'s `guardrail` keys and encodings, plus the model the SDK has no field for', async () => {
+    fake.handle = (_req, _body, res) =>
+      sendJson(res, 200, { id: 'modr-parity', model: 'omni-moderation-latest', results: [{ flagged: true, categories: { violence: true }, category_scores: { violence: 0.9 } }] });
+    const response = await postJson(sidecar.url, '/v1/moderations', { model: 'omni-moderation-latest', input: 'parity moderation' });
+    const sidecarSpan = await waitForTraceOf(langfuse, response);
+    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+    await recordWithSdk({
+      baseUrl: langfuse.url,
+      publicKey: 'pk-lf-test',
+      secretKey: 'sk-lf-test-secret',
+      environment: 'parity',
+      release: 'r1',
+      name: sidecarSpan.name,
+      asType: 'guardrail',
+      trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
+      start: { input: sidecarSpan.attributes[ATTR.input], metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) } },
+      update: { output: readJsonAttribute(sidecarSpan, ATTR.output) },
+    });
+    const ours = encodings(findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId).span);
+    const sdk = encodings(findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name).span);
+    for (const key of SDK_ONLY) delete sdk[key];
+    expect(sdk[ATTR.type]).toEqual(['stringValue', 'guardrail']);
+    // The SDK's guardrail type takes no model; Langfuse reads the model attribute on any observation type.
+    const { [ATTR.model]: model, ...rest } = ours;
+    expect(model).toEqual(['stringValue', 'omni-moderation-latest']);
+    expect(rest).toEqual(sdk);
+  });
 });

@@ -18,7 +18,7 @@ export interface GenerationSpec {
   release: string;
   name: string;
   /** The observation type (`generation` unless given). */
-  asType?: 'generation' | 'embedding';
+  asType?: 'generation' | 'embedding' | 'guardrail' | 'retriever';
   trace: { userId?: string; sessionId?: string; tags?: string[]; traceName: string; version?: string; metadata?: Record<string, string> };
   start: LangfuseGenerationAttributes;
   /** `completionStartTime` travels as an ISO string and is turned back into a Date. */
@@ -62,6 +62,12 @@ async function recordGeneration(spec: GenerationSpec): Promise<void> {
       const embedding = startObservation(spec.name, spec.start, { asType: 'embedding' });
       embedding.update(attributes);
       embedding.end();
+    } else if (spec.asType === 'guardrail' || spec.asType === 'retriever') {
+      // Not generation-like in the SDK: no model, usage or cost attributes; the sidecar sends them when LiteLLM reports them.
+      const { input, metadata } = spec.start;
+      const observation = spec.asType === 'guardrail' ? startObservation(spec.name, { input, metadata }, { asType: 'guardrail' }) : startObservation(spec.name, { input, metadata }, { asType: 'retriever' });
+      observation.update({ output: attributes.output });
+      observation.end();
     } else {
       const generation = startObservation(spec.name, spec.start, { asType: 'generation' });
       generation.update(attributes);
