@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleMedia } from './fake-media-provider';
 import { handleAnthropicMessages, handleGemini } from './fake-native-providers';
 
 /** Where the fake serves what it received, so test files in another module registry can read it. */
@@ -37,11 +38,16 @@ function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
+/** The body as JSON; a form (multipart, an audio upload) is kept as its raw bytes. */
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (req.headers['content-type']?.startsWith('multipart/')) {
+        resolve(Buffer.concat(chunks));
+        return;
+      }
       const raw = Buffer.concat(chunks).toString('utf8');
       try {
         resolve(raw === '' ? null : JSON.parse(raw));
@@ -167,7 +173,8 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       .then((body) => {
         const [path = '/', search = ''] = (req.url ?? '/').split('?');
         if (req.method === 'GET' && path === RECORDED_PATH) return sendJson(res, 200, requests);
-        requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
+        // A form is recorded by its size: the test reads what LiteLLM sent on, not the audio.
+        requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body: Buffer.isBuffer(body) ? { multipartBytes: body.length } : body });
         const payload = (body ?? {}) as Record<string, unknown>;
         if (path.endsWith('/chat/completions')) return handleChat(payload, res);
         if (path.endsWith('/embeddings')) return handleEmbeddings(payload, res);
@@ -175,6 +182,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         // Native provider APIs, for LiteLLM's /gemini and /anthropic pass-through (GEMINI_API_BASE, ANTHROPIC_API_BASE).
         if (path.includes('/models/') && path.includes(':') && handleGemini(path, new URLSearchParams(search), res)) return;
         if (path === '/v1/messages') return handleAnthropicMessages(payload, res);
+        if (handleMedia(path, req, body, res)) return;
         sendJson(res, 404, { error: { message: `fake upstream has no route ${path}`, type: 'not_found', param: null, code: null } });
       })
       .catch((error: unknown) => sendJson(res, 400, { error: { message: String(error), type: 'invalid_request_error', param: null, code: null } }));

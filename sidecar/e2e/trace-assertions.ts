@@ -18,7 +18,7 @@ export interface ExpectedGeneration {
   /** Text the input must contain. */
   inputContains?: string;
   /** Langfuse observation type: `generation` unless given (`embedding` for embeddings). */
-  type?: 'generation' | 'embedding';
+  type?: 'generation' | 'embedding' | 'guardrail' | 'retriever';
 }
 
 /**
