@@ -1,3 +1,4 @@
+import { interpretOcrRequest, interpretSearchRequest } from './documents';
 import { interpretGeminiEmbedRequest, interpretGeminiRequest } from './gemini';
 import { interpretImageRequest, interpretSpeechRequest, interpretTranscriptionRequest } from './media';
 import { interpretModerationRequest } from './moderations';
@@ -168,6 +169,10 @@ function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
       return withModel(interpretModerationRequest(obj), facts.model);
     case 'rerank':
       return withModel(interpretRerankRequest(obj), facts.model);
+    case 'ocr':
+      return withModel(interpretOcrRequest(obj), facts.model);
+    case 'search':
+      return withModel(interpretSearchRequest(obj), asNonEmptyString(obj.search_tool_name) ?? facts.model);
     default:
       input = undefined;
   }

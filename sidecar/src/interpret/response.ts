@@ -1,5 +1,6 @@
 import { interpretChatJson, interpretChatStream } from './chat';
 import { interpretCompletionsJson, interpretCompletionsStream } from './completions';
+import { interpretOcrJson, interpretSearchJson } from './documents';
 import { interpretEmbeddingsJson } from './embeddings';
 import { interpretGeminiEmbedJson, interpretGeminiJson, interpretGeminiStream } from './gemini';
 import { interpretImagesJson, interpretTranscriptionJson } from './media';
@@ -42,6 +43,10 @@ export function interpretResponse(route: LlmRoute, body: unknown): ResponseFacts
         return interpretModerationJson(obj);
       case 'rerank':
         return interpretRerankJson(obj);
+      case 'ocr':
+        return interpretOcrJson(obj);
+      case 'search':
+        return interpretSearchJson(obj);
       default: {
         const error = readUpstreamError(obj);
         return error === undefined ? {} : { error };

@@ -11,6 +11,8 @@ import type { LlmRoute } from './types';
  * - image_endpoints/endpoints.py: `/v1/images/generations`, `/v1/images/edits` (and without `/v1`, and under
  *   `/openai/deployments/{model:path}/`); proxy_server.py: `/v1/moderations`, `/v1/audio/speech`,
  *   `/v1/audio/transcriptions` (and without `/v1`); rerank_endpoints/endpoints.py: `/rerank`, `/v1/rerank`, `/v2/rerank`;
+ * - ocr_endpoints/endpoints.py: `/v1/ocr`; search_endpoints/endpoints.py: `/v1/search`, `/v1/search/{search_tool_name}`
+ *   (and without `/v1`);
  * - pass_through_endpoints/llm_passthrough_endpoints.py: `/anthropic/{endpoint:path}` (Anthropic's own API, so
  *   `/anthropic/v1/messages` has the `/v1/messages` shape), `/gemini/{endpoint:path}` and
  *   `/vertex_ai/{endpoint:path}` (Google's native API: `…/models/{model}:{method}`, see matchGeminiPath).
@@ -44,7 +46,21 @@ const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
   ['/rerank', 'rerank'],
   ['/v1/rerank', 'rerank'],
   ['/v2/rerank', 'rerank'],
+  ['/v1/ocr', 'ocr'],
+  ['/ocr', 'ocr'],
+  ['/v1/search', 'search'],
+  ['/search', 'search'],
 ]);
+
+/** `/v1/search/{search_tool_name}` (and `/search/…`): a search with a configured tool, named in the path. */
+function matchSearchToolPath(path: string): { route: LlmRoute; model: string } | undefined {
+  const prefix = path.startsWith('/v1/search/') ? '/v1/search/' : path.startsWith('/search/') ? '/search/' : undefined;
+  if (prefix === undefined) return undefined;
+  const name = path.slice(prefix.length);
+  // `/v1/search/tools` lists the tools (search_tool_management.py); a name has no further segments.
+  if (name === '' || name === 'tools' || name.includes('/')) return undefined;
+  return { route: 'search', model: name };
+}
 
 /** Google's methods on a model that make a model call; `countTokens` and the rest are not traced. */
 const GEMINI_METHODS: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
@@ -113,14 +129,14 @@ export function classifyRoute(method: string, path: string): LlmRoute | undefine
   if (typeof method !== 'string' || typeof path !== 'string') return undefined;
   if (method !== 'POST' && method.toUpperCase() !== 'POST') return undefined;
   const clean = normalisePath(path);
-  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route ?? matchGeminiPath(clean)?.route;
+  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route ?? matchGeminiPath(clean)?.route ?? matchSearchToolPath(clean)?.route;
 }
 
 /** The model named in the path (`/openai/deployments/{model}/…`, `/gemini/v1beta/models/{model}:…`), else undefined. */
 export function readModelFromPath(path: string): string | undefined {
   if (typeof path !== 'string') return undefined;
   const clean = normalisePath(path);
-  const model = matchModelPath(clean)?.model ?? matchGeminiPath(clean)?.model;
+  const model = matchModelPath(clean)?.model ?? matchGeminiPath(clean)?.model ?? matchSearchToolPath(clean)?.model;
   if (model === undefined || model === '') return undefined;
   try {
     return decodeURIComponent(model);

@@ -13,6 +13,8 @@ export type LlmRoute =
   | 'transcriptions'
   | 'moderations'
   | 'rerank'
+  | 'ocr'
+  | 'search'
   | 'gemini'
   | 'gemini-stream'
   | 'gemini-embed';

@@ -35,6 +35,8 @@ const ROUTE_LABELS: Record<LlmRoute, string> = {
   transcriptions: 'transcription',
   moderations: 'moderation',
   rerank: 'rerank',
+  ocr: 'ocr',
+  search: 'search',
 };
 
 // LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
@@ -169,15 +171,16 @@ function observationTypeOf(route: LlmRoute | undefined): string {
 
 /**
  * The families that are not generations: embeddings are Langfuse's `embedding`; a moderation check is a
- * `guardrail` (it decides whether content passes, which is what Langfuse's guardrail type is for); a rerank is a
- * `retriever` step (it orders documents for a later generation). Images and audio are generations: a model
- * produced them, with usage and cost.
+ * `guardrail` (it decides whether content passes, which is what Langfuse's guardrail type is for); a rerank and a
+ * search are `retriever` steps (they find or order documents for a later generation). Images, audio and OCR are
+ * generations: a model produced them, with usage and cost.
  */
 const OBSERVATION_TYPES: Partial<Record<LlmRoute, string>> = {
   embeddings: 'embedding',
   'gemini-embed': 'embedding',
   moderations: 'guardrail',
   rerank: 'retriever',
+  search: 'retriever',
 };
 
 function nameExchange(exchange: Exchange, path: string, model: string | undefined): string {
