@@ -37,6 +37,14 @@ export function handleMedia(path: string, req: IncomingMessage, body: unknown, r
     sendJson(res, { id: 'modr-fake-1', model: 'omni-moderation-latest', results: [{ flagged: true, categories: { violence: true, harassment: false }, category_scores: { violence: 0.87, harassment: 0.02 } }] });
     return true;
   }
+  if (path.endsWith('/ocr')) {
+    sendJson(res, { model: 'mistral-ocr-2505', pages: [{ index: 0, markdown: '# Fake page\n\nThe sky is blue.', images: [], dimensions: { dpi: 200, height: 2200, width: 1700 } }], usage_info: { pages_processed: 1, doc_size_bytes: 1234 } });
+    return true;
+  }
+  if (path.endsWith('/search')) {
+    sendJson(res, { id: 'search-fake-1', results: [{ title: 'Why is the sky blue?', url: 'https://example.com/sky', snippet: 'Rayleigh scattering.', date: '2026-01-01' }] });
+    return true;
+  }
   if (path.endsWith('/rerank')) {
     sendJson(res, { id: 'rerank-fake-1', results: [{ index: 1, relevance_score: 0.93 }, { index: 0, relevance_score: 0.12 }], meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
     return true;

@@ -65,3 +65,31 @@ test('rerank: the same ranking through the sidecar, traced as a retriever with t
   expect(parseJsonAttribute(span, 'langfuse.observation.output')).toEqual([expect.objectContaining({ index: 1, relevance_score: 0.93 }), expect.objectContaining({ index: 0, relevance_score: 0.12 })]);
   expect(JSON.stringify(await fetchRecordedSpans(stack))).not.toContain(MASTER_KEY);
 });
+
+/** POSTs JSON with the LiteLLM key, as a client without an SDK for the route does. */
+async function postWithKey(url: string, body: unknown): Promise<{ status: number; headers: Headers; json: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, json: await res.json() };
+}
+
+test('OCR: the same pages through the sidecar, the text traced as output, pages processed as usage', async () => {
+  const body = { model: 'fake-ocr', document: { type: 'document_url', document_url: 'https://example.com/sky.pdf' } };
+  const viaLitellm = await postWithKey(`${stack.litellmUrl}/v1/ocr`, body);
+  const viaSidecar = await postWithKey(`${requireSidecar(stack)}/v1/ocr`, body);
+  expect(viaSidecar.status).toBe(viaLitellm.status);
+  expect(stripVolatile(viaSidecar.json)).toEqual(stripVolatile(viaLitellm.json));
+  // The model LiteLLM reports (it answers with the model group's name).
+  const { model } = viaSidecar.json as { model: string };
+  const span = await expectOneGeneration(stack, viaSidecar.headers, { model, outputContains: 'The sky is blue.', inputContains: 'https://example.com/sky.pdf' });
+  expect(parseJsonAttribute(span, 'langfuse.observation.usage_details')).toEqual({ pages: 1 });
+});
+
+test('search: the same results through the sidecar, traced as a retriever named after the search tool', async () => {
+  const body = { query: 'Why is the sky blue?', max_results: 3 };
+  const viaLitellm = await postWithKey(`${stack.litellmUrl}/v1/search/fake-search`, body);
+  const viaSidecar = await postWithKey(`${requireSidecar(stack)}/v1/search/fake-search`, body);
+  expect(viaSidecar.status).toBe(viaLitellm.status);
+  expect(stripVolatile(viaSidecar.json)).toEqual(stripVolatile(viaLitellm.json));
+  const span = await expectOneGeneration(stack, viaSidecar.headers, { type: 'retriever', model: 'fake-search', outputContains: 'https://example.com/sky', inputContains: 'Why is the sky blue?' });
+  expect(span.attributes['langfuse.observation.metadata.route']).toBe('search');
+});
