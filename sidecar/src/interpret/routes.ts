@@ -52,6 +52,20 @@ const EXACT_ROUTES: ReadonlyMap<string, LlmRoute> = new Map<string, LlmRoute>([
   ['/search', 'search'],
 ]);
 
+/**
+ * LiteLLM's pass-through for providers that speak OpenAI's API (and Cohere's, and Mistral's OCR):
+ * `/{provider}/{endpoint:path}` forwards `endpoint` to the provider (llm_passthrough_endpoints.py). The rest of
+ * the path is then one of the routes above: `/openai/v1/chat/completions` is a chat call in OpenAI's format.
+ */
+const PASS_THROUGH_PREFIXES = ['/openai/', '/vllm/', '/mistral/', '/openrouter/', '/nvidia_nim/', '/azure/', '/azure_ai/', '/cohere/'];
+
+function matchPassThroughPath(path: string): LlmRoute | undefined {
+  for (const prefix of PASS_THROUGH_PREFIXES) {
+    if (path.startsWith(prefix)) return EXACT_ROUTES.get(path.slice(prefix.length - 1));
+  }
+  return undefined;
+}
+
 /** `/v1/search/{search_tool_name}` (and `/search/…`): a search with a configured tool, named in the path. */
 function matchSearchToolPath(path: string): { route: LlmRoute; model: string } | undefined {
   const prefix = path.startsWith('/v1/search/') ? '/v1/search/' : path.startsWith('/search/') ? '/search/' : undefined;
@@ -129,7 +143,7 @@ export function classifyRoute(method: string, path: string): LlmRoute | undefine
   if (typeof method !== 'string' || typeof path !== 'string') return undefined;
   if (method !== 'POST' && method.toUpperCase() !== 'POST') return undefined;
   const clean = normalisePath(path);
-  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route ?? matchGeminiPath(clean)?.route ?? matchSearchToolPath(clean)?.route;
+  return EXACT_ROUTES.get(clean) ?? matchModelPath(clean)?.route ?? matchGeminiPath(clean)?.route ?? matchSearchToolPath(clean)?.route ?? matchPassThroughPath(clean);
 }
 
 /** The model named in the path (`/openai/deployments/{model}/…`, `/gemini/v1beta/models/{model}:…`), else undefined. */

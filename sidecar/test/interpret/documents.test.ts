@@ -21,6 +21,24 @@ describe('OCR and search routes', () => {
   });
 });
 
+describe('OpenAI-format pass-through (/openai, /vllm, /mistral, /cohere, … then an OpenAI route)', () => {
+  it.each([
+    ['/openai/v1/chat/completions', 'chat'],
+    ['/vllm/v1/completions', 'completions'],
+    ['/openrouter/v1/chat/completions', 'chat'],
+    ['/azure/v1/embeddings', 'embeddings'],
+    ['/mistral/v1/ocr', 'ocr'],
+    ['/cohere/v2/rerank', 'rerank'],
+    ['/openai/v1/images/generations', 'images'],
+  ])('POST %s is %s', (path, route) => {
+    expect(classifyRoute('POST', path)).toBe(route);
+  });
+
+  it.each(['/openai/v1/files', '/openai/v1/batches', '/vllm/health', '/cohere/v1/models'])('POST %s is not traced', (path) => {
+    expect(classifyRoute('POST', path)).toBeUndefined();
+  });
+});
+
 describe('OCR', () => {
   it('a linked document is kept; an inline one summarised by type and size', () => {
     expect(interpretRequest('ocr', { model: 'mistral-ocr-latest', document: { type: 'document_url', document_url: 'https://example.com/a.pdf' }, include_image_base64: false })).toEqual({
