@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import type Anthropic from '@anthropic-ai/sdk';
 import { createAnthropicClient, fetchRecordedSpans, readStack, requireSidecar, stripVolatile } from './e2e-helpers';
 import { FAKE_ANTHROPIC_MODEL, FAKE_GEMINI_MODEL } from './fake-native-providers';
@@ -20,6 +24,14 @@ async function callGemini(baseUrl: string, method: string, body: unknown, query 
 }
 
 const contents = [{ role: 'user', parts: [{ text: 'Why is the sky blue? (gemini pass-through)' }] }];
+
+/** A unary and a streamed call with the official @google/genai client, in a child process (call-with-google-genai.ts). */
+async function callWithGoogleGenai(baseUrl: string, prompt: string): Promise<{ text: string; streamed: string }> {
+  const loader = pathToFileURL(require.resolve('tsx')).href;
+  const args = ['--import', loader, join(__dirname, 'call-with-google-genai.ts'), `${baseUrl}/gemini`, MASTER_KEY, FAKE_GEMINI_MODEL, prompt];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 30_000 });
+  return JSON.parse(stdout) as { text: string; streamed: string };
+}
 
 describe('LiteLLM /gemini pass-through', () => {
   test('generateContent: the same body through the sidecar, one generation with Gemini\'s usageMetadata', async () => {
@@ -48,6 +60,23 @@ describe('LiteLLM /gemini pass-through', () => {
     });
     expect(span.attributes['langfuse.observation.completion_start_time']).toBeDefined();
     expect(span.attributes['langfuse.observation.metadata.stream']).toBe('true');
+  });
+
+  test('the official @google/genai client: the same answer and stream through the sidecar, each call traced once', async () => {
+    const prompt = 'Why is the sky blue? (google-genai)';
+    const viaLitellm = await callWithGoogleGenai(stack.litellmUrl, prompt);
+    const viaSidecar = await callWithGoogleGenai(requireSidecar(stack), prompt);
+    expect(viaSidecar).toEqual(viaLitellm);
+    expect(viaSidecar).toEqual({ text: 'Fake Gemini says the sky is blue.', streamed: 'Fake Gemini says the sky is blue.' });
+    // One trace per call through the sidecar: the unary one and the streamed one (the direct calls make none).
+    const spans = async () => (await fetchRecordedSpans(stack)).filter((span) => String(span.attributes['langfuse.observation.input']).includes('(google-genai)'));
+    let found: Awaited<ReturnType<typeof spans>> = [];
+    for (let i = 0; i < 100 && found.length < 2; i++) {
+      found = await spans();
+      if (found.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(found.map((span) => span.attributes['langfuse.observation.metadata.route']).sort()).toEqual(['gemini', 'gemini-stream']);
+    for (const span of found) expect(String(span.attributes['langfuse.observation.output'])).toContain('Fake Gemini says the sky is blue.');
   });
 
   test('countTokens is forwarded and not traced', async () => {
