@@ -23,7 +23,7 @@ describe('plain HTTP routes', () => {
     const { direct, proxied } = await fetchBoth('/v1/models', init);
     expect(direct.status).toBe(200);
     const directBody = (await direct.json()) as { data: { id: string }[] };
-    expect(directBody.data.map((m) => m.id).sort()).toEqual(['fake-embed', 'fake-gpt', 'mock-chat', 'mock-embed']);
+    expect(directBody.data.map((m) => m.id).sort()).toEqual(['fake-embed', 'fake-gpt', 'fake-image', 'fake-moderation', 'fake-ocr', 'fake-rerank', 'fake-tts', 'fake-whisper', 'mock-chat', 'mock-embed']);
     expect(proxied.status).toBe(200);
     expect(await proxied.json()).toEqual(directBody);
   });

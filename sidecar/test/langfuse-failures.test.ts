@@ -96,7 +96,8 @@ describe('the export queue is bounded', () => {
       SIDECAR_EXPORT_QUEUE_MAX: '2',
       SIDECAR_EXPORT_BATCH_SIZE: '1',
       SIDECAR_EXPORT_CONCURRENCY: '1',
-      SIDECAR_EXPORT_TIMEOUT_MS: '1000',
+      // Long enough that no hung export gives up while the test is still filling the queue on a loaded machine.
+      SIDECAR_EXPORT_TIMEOUT_MS: '3000',
     });
   });
   afterAll(async () => {
@@ -110,10 +111,21 @@ describe('the export queue is bounded', () => {
     expect(first.status).toBe(200);
     await waitUntil(() => langfuse.requests.length === 1, 'the first export to be under way');
     // A backlog (more than a quarter of the queue) lets up to four times the concurrency go out (export-queue.ts).
-    for (let i = 0; i < 7; i++) {
+    // One call at a time, each waited for where it lands, so a loaded machine cannot reorder encoding and arrival.
+    const call = async () => {
       const response = await postJson(sidecar.url, '/v1/chat/completions', chat);
       expect(response.body.toString()).toBe(first.body.toString());
+    };
+    for (let inFlight = 2; inFlight <= 4; inFlight++) {
+      await call();
+      await waitUntil(() => langfuse.requests.length === inFlight, `export ${inFlight} to be under way`);
     }
+    for (let queued = 1; queued <= 2; queued++) {
+      await call();
+      await waitUntil(async () => (await readMetric(sidecar.url, 'sidecar_export_queue_length')) === queued, `${queued} queued`);
+    }
+    await call();
+    await call();
     await waitUntil(async () => (await readMetric(sidecar.url, QUEUE_FULL)) === 2, 'two drops');
     expect(langfuse.requests).toHaveLength(4);
     expect(await readMetric(sidecar.url, 'sidecar_export_queue_length')).toBe(2);
