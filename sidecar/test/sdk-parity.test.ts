@@ -182,4 +182,31 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     expect(model).toEqual(['stringValue', 'omni-moderation-latest']);
     expect(rest).toEqual(sdk);
   });
+
+  test('a rerank: the SDK\'s `retriever` keys and encodings, plus the model and search units the SDK has no field for', async () => {
+    fake.handle = (_req, _body, res) => sendJson(res, 200, { id: 'rr-parity', results: [{ index: 1, relevance_score: 0.9 }], meta: { billed_units: { search_units: 1 } } });
+    const response = await postJson(sidecar.url, '/v1/rerank', { model: 'rerank-v3.5', query: 'parity rerank', documents: ['a', 'b'] });
+    const sidecarSpan = await waitForTraceOf(langfuse, response);
+    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+    await recordWithSdk({
+      baseUrl: langfuse.url,
+      publicKey: 'pk-lf-test',
+      secretKey: 'sk-lf-test-secret',
+      environment: 'parity',
+      release: 'r1',
+      name: sidecarSpan.name,
+      asType: 'retriever',
+      trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
+      start: { input: readJsonAttribute(sidecarSpan, ATTR.input), metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) } },
+      update: { output: readJsonAttribute(sidecarSpan, ATTR.output) },
+    });
+    const ours = encodings(findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId).span);
+    const sdk = encodings(findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name).span);
+    for (const key of SDK_ONLY) delete sdk[key];
+    expect(sdk[ATTR.type]).toEqual(['stringValue', 'retriever']);
+    const { [ATTR.model]: model, [ATTR.usage]: usage, ...rest } = ours;
+    expect(model).toEqual(['stringValue', 'rerank-v3.5']);
+    expect(usage).toEqual(['stringValue', '{"search_units":1}']);
+    expect(rest).toEqual(sdk);
+  });
 });

@@ -1,7 +1,7 @@
 import { applyOpenAiEnvelope } from './envelope';
-import type { RequestFacts, ResponseFacts } from './types';
+import type { RequestFacts, ResponseFacts, SseEvent } from './types';
 import { mapOpenAiUsage } from './usage';
-import { asArray, asNonEmptyString, asNumber, asObject, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, parseJson, type JsonObject } from './values';
 
 /*
  * Images and audio, as LiteLLM's /v1/images/{generations,edits} and /v1/audio/{speech,transcriptions} answer them
@@ -93,5 +93,34 @@ export function interpretTranscriptionJson(body: JsonObject): ResponseFacts {
   const tokens = mapOpenAiUsage(usage);
   if (tokens !== undefined) facts.usage = tokens;
   else if (seconds !== undefined) facts.usage = { seconds };
+  return facts;
+}
+
+/**
+ * Streamed images (`stream: true`, OpenAI's `image_generation.partial_image` / `.completed` events) and streamed
+ * transcriptions (`transcript.text.delta` / `.done`): the same output as the JSON forms, images still summarised.
+ */
+export function interpretMediaStream(events: SseEvent[]): ResponseFacts {
+  const facts: ResponseFacts = {};
+  let text = '';
+  let partials = 0;
+  for (const event of events) {
+    const obj = asObject(parseJson(event.data));
+    if (obj === undefined) continue;
+    applyOpenAiEnvelope(facts, obj);
+    const type = obj.type;
+    if (type === 'transcript.text.delta' && typeof obj.delta === 'string') {
+      if (text === '') facts.firstContentOffset = event.endOffset;
+      text += obj.delta;
+    } else if (type === 'transcript.text.done' && typeof obj.text === 'string') {
+      text = obj.text;
+    } else if (type === 'image_generation.partial_image') {
+      partials++;
+      facts.firstContentOffset ??= event.endOffset;
+    } else if (type === 'image_generation.completed' && typeof obj.b64_json === 'string') {
+      facts.output = { images: 1, partial_images: partials, data: [{ b64_json: summarizeBase64Image(obj.b64_json, asNonEmptyString(obj.output_format)) }], size: obj.size, quality: obj.quality };
+    }
+  }
+  if (text !== '') facts.output = text;
   return facts;
 }

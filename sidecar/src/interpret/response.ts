@@ -3,7 +3,7 @@ import { interpretCompletionsJson, interpretCompletionsStream } from './completi
 import { interpretOcrJson, interpretSearchJson } from './documents';
 import { interpretEmbeddingsJson } from './embeddings';
 import { interpretGeminiEmbedJson, interpretGeminiJson, interpretGeminiStream } from './gemini';
-import { interpretImagesJson, interpretTranscriptionJson } from './media';
+import { interpretImagesJson, interpretMediaStream, interpretTranscriptionJson } from './media';
 import { interpretModerationJson } from './moderations';
 import { interpretRerankJson } from './rerank';
 import { readUpstreamError } from './errors';
@@ -75,6 +75,9 @@ export function interpretStream(route: LlmRoute, events: SseEvent[]): ResponseFa
       case 'gemini':
       case 'gemini-stream':
         return interpretGeminiStream(events);
+      case 'images':
+      case 'transcriptions':
+        return interpretMediaStream(events);
       default:
         // Embeddings do not stream; an error event is still worth reporting.
         return interpretChatStream(events);

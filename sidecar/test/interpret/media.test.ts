@@ -1,5 +1,6 @@
 import { parseMultipartFields } from '../../src/capture/parse-multipart';
 import { interpretRequest, interpretResponse } from '../../src/interpret';
+import { dataFrames, interpretSseBody, toSseBody } from './helpers';
 
 // Bodies in the shapes of OpenAI's API reference (images, audio, moderations) and Cohere's (rerank), which LiteLLM
 // returns for every provider behind those routes.
@@ -72,6 +73,34 @@ describe('audio', () => {
   it('a transcription: the text; verbose JSON adds language, duration and the segment count; seconds as usage', () => {
     expect(interpretResponse('transcriptions', { text: 'Hello.', usage: { type: 'duration', seconds: 3 } })).toEqual({ output: 'Hello.', usage: { seconds: 3 } });
     expect(interpretResponse('transcriptions', { task: 'transcribe', language: 'english', duration: 2.5, text: 'Hello.', segments: [{ id: 0 }, { id: 1 }] }).output).toEqual({ text: 'Hello.', language: 'english', duration: 2.5, segments: 2 });
+  });
+});
+
+describe('streamed images and transcriptions', () => {
+  it('a streamed image: partial images counted, the final image summarised, never its data', () => {
+    const body = toSseBody(
+      dataFrames(
+        { type: 'image_generation.partial_image', b64_json: PNG_BASE64, partial_image_index: 0 },
+        { type: 'image_generation.completed', b64_json: PNG_BASE64, size: '1024x1024', quality: 'high', usage: { input_tokens: 10, output_tokens: 100, total_tokens: 110 } },
+      ),
+    );
+    const facts = interpretSseBody('images', body);
+    expect(facts.output).toEqual({ images: 1, partial_images: 1, data: [{ b64_json: { bytes: 1000, format: 'png' } }], size: '1024x1024', quality: 'high' });
+    expect(facts.usage).toMatchObject({ input: 10, output: 100, total: 110 });
+    expect(JSON.stringify(facts)).not.toContain(PNG_BASE64.slice(0, 40));
+  });
+
+  it('a streamed transcription: the text from the deltas, the final text and usage from the done event', () => {
+    const body = toSseBody(
+      dataFrames(
+        { type: 'transcript.text.delta', delta: 'Hello ' },
+        { type: 'transcript.text.delta', delta: 'world.' },
+        { type: 'transcript.text.done', text: 'Hello world.', usage: { input_tokens: 14, output_tokens: 3, total_tokens: 17 } },
+      ),
+    );
+    const facts = interpretSseBody('transcriptions', body);
+    expect(facts).toMatchObject({ output: 'Hello world.', usage: { input: 14, output: 3, total: 17 } });
+    expect(facts.firstContentOffset).toBeGreaterThan(0);
   });
 });
 
