@@ -7,6 +7,7 @@ import { decodeOtlpExport } from './support/decode-otlp';
 import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson } from './support/http-client';
 import type { GenerationSpec } from './support/record-with-sdk';
+import type { ReceivedSpan } from './support/fake-langfuse';
 import { ATTR, readJsonAttribute, readPrefixed, waitForTraceOf } from './support/span-helpers';
 import { startSidecar, type TestSidecar } from './support/start-sidecar';
 
@@ -118,12 +119,12 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     for (const key of [ATTR.input, ATTR.output, ATTR.usage, ATTR.cost, ATTR.completionStart, ATTR.modelParameters, ATTR.tags, ATTR.userId, ATTR.environment, 'langfuse.trace.metadata.team']) expect(sdkEncodings[key]).toBeDefined();
   });
 
-  test('an embedding: the same keys, value types and encodings as the SDK\'s `embedding` observation', async () => {
-    fake.handle = (_req, _body, res) =>
-      sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: [0.5, 0.25] }], usage: { prompt_tokens: 3, total_tokens: 3 } }, { 'x-litellm-response-cost': '0.00000006' });
-    const response = await postJson(sidecar.url, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'parity embedding', dimensions: 2 });
-    const sidecarSpan = await waitForTraceOf(langfuse, response);
-    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+  /**
+   * Records the same observation with the SDK as the sidecar exported for `sidecarSpan` (name, trace name, input,
+   * metadata as the SDK would have received it, and the given attributes), and returns both spans' encodings.
+   */
+  async function compareWithSdk(sidecarSpan: ReceivedSpan, asType: 'embedding' | 'guardrail' | 'retriever', start: GenerationSpec['start'], update: GenerationSpec['update']) {
+    const metadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
     await recordWithSdk({
       baseUrl: langfuse.url,
       publicKey: 'pk-lf-test',
@@ -131,52 +132,38 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
       environment: 'parity',
       release: 'r1',
       name: sidecarSpan.name,
-      asType: 'embedding',
+      asType,
       trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
-      start: {
-        // A string input goes out as the string itself, by the SDK as by the sidecar.
-        input: sidecarSpan.attributes[ATTR.input],
-        model: sidecarSpan.attributes[ATTR.model] as string,
-        modelParameters: readJsonAttribute(sidecarSpan, ATTR.modelParameters),
-        metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) },
-      },
-      update: {
-        output: readJsonAttribute(sidecarSpan, ATTR.output),
-        usageDetails: readJsonAttribute(sidecarSpan, ATTR.usage),
-        costDetails: readJsonAttribute(sidecarSpan, ATTR.cost),
-      },
+      // A string input goes out as the string itself, by the SDK as by the sidecar; numbers were numbers before export.
+      start: { input: sidecarSpan.attributes[ATTR.input], metadata: { ...metadata, http_status: 200, request_bytes: Number(metadata.request_bytes), response_bytes: Number(metadata.response_bytes) }, ...start },
+      update: { output: readJsonAttribute(sidecarSpan, ATTR.output), ...update },
     });
+    const ours = encodings(findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId).span);
+    const sdk = encodings(findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name).span);
+    for (const key of SDK_ONLY) delete sdk[key];
+    expect(sdk[ATTR.type]).toEqual(['stringValue', asType]);
+    return { ours, sdk };
+  }
 
-    const ours = findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId);
-    const sdk = findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name);
-    const sdkEncodings = encodings(sdk.span);
-    for (const key of SDK_ONLY) delete sdkEncodings[key];
-    expect(encodings(ours.span)).toEqual(sdkEncodings);
-    expect(sdkEncodings[ATTR.type]).toEqual(['stringValue', 'embedding']);
+  test('an embedding: the same keys, value types and encodings as the SDK\'s `embedding` observation', async () => {
+    fake.handle = (_req, _body, res) =>
+      sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: [0.5, 0.25] }], usage: { prompt_tokens: 3, total_tokens: 3 } }, { 'x-litellm-response-cost': '0.00000006' });
+    const response = await postJson(sidecar.url, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'parity embedding', dimensions: 2 });
+    const span = await waitForTraceOf(langfuse, response);
+    const { ours, sdk } = await compareWithSdk(
+      span,
+      'embedding',
+      { model: span.attributes[ATTR.model] as string, modelParameters: readJsonAttribute(span, ATTR.modelParameters) },
+      { usageDetails: readJsonAttribute(span, ATTR.usage), costDetails: readJsonAttribute(span, ATTR.cost) },
+    );
+    expect(ours).toEqual(sdk);
   });
 
   test('a moderation: the SDK\'s `guardrail` keys and encodings, plus the model the SDK has no field for', async () => {
     fake.handle = (_req, _body, res) =>
       sendJson(res, 200, { id: 'modr-parity', model: 'omni-moderation-latest', results: [{ flagged: true, categories: { violence: true }, category_scores: { violence: 0.9 } }] });
     const response = await postJson(sidecar.url, '/v1/moderations', { model: 'omni-moderation-latest', input: 'parity moderation' });
-    const sidecarSpan = await waitForTraceOf(langfuse, response);
-    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
-    await recordWithSdk({
-      baseUrl: langfuse.url,
-      publicKey: 'pk-lf-test',
-      secretKey: 'sk-lf-test-secret',
-      environment: 'parity',
-      release: 'r1',
-      name: sidecarSpan.name,
-      asType: 'guardrail',
-      trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
-      start: { input: sidecarSpan.attributes[ATTR.input], metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) } },
-      update: { output: readJsonAttribute(sidecarSpan, ATTR.output) },
-    });
-    const ours = encodings(findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId).span);
-    const sdk = encodings(findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name).span);
-    for (const key of SDK_ONLY) delete sdk[key];
-    expect(sdk[ATTR.type]).toEqual(['stringValue', 'guardrail']);
+    const { ours, sdk } = await compareWithSdk(await waitForTraceOf(langfuse, response), 'guardrail', {}, {});
     // The SDK's guardrail type takes no model; Langfuse reads the model attribute on any observation type.
     const { [ATTR.model]: model, ...rest } = ours;
     expect(model).toEqual(['stringValue', 'omni-moderation-latest']);
@@ -186,24 +173,7 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
   test('a rerank: the SDK\'s `retriever` keys and encodings, plus the model and search units the SDK has no field for', async () => {
     fake.handle = (_req, _body, res) => sendJson(res, 200, { id: 'rr-parity', results: [{ index: 1, relevance_score: 0.9 }], meta: { billed_units: { search_units: 1 } } });
     const response = await postJson(sidecar.url, '/v1/rerank', { model: 'rerank-v3.5', query: 'parity rerank', documents: ['a', 'b'] });
-    const sidecarSpan = await waitForTraceOf(langfuse, response);
-    const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
-    await recordWithSdk({
-      baseUrl: langfuse.url,
-      publicKey: 'pk-lf-test',
-      secretKey: 'sk-lf-test-secret',
-      environment: 'parity',
-      release: 'r1',
-      name: sidecarSpan.name,
-      asType: 'retriever',
-      trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },
-      start: { input: readJsonAttribute(sidecarSpan, ATTR.input), metadata: { ...observationMetadata, http_status: 200, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) } },
-      update: { output: readJsonAttribute(sidecarSpan, ATTR.output) },
-    });
-    const ours = encodings(findRawSpan(langfuse, (span) => span.traceId === sidecarSpan.traceId).span);
-    const sdk = encodings(findRawSpan(langfuse, (span) => span.traceId !== sidecarSpan.traceId && span.name === sidecarSpan.name).span);
-    for (const key of SDK_ONLY) delete sdk[key];
-    expect(sdk[ATTR.type]).toEqual(['stringValue', 'retriever']);
+    const { ours, sdk } = await compareWithSdk(await waitForTraceOf(langfuse, response), 'retriever', {}, {});
     const { [ATTR.model]: model, [ATTR.usage]: usage, ...rest } = ours;
     expect(model).toEqual(['stringValue', 'rerank-v3.5']);
     expect(usage).toEqual(['stringValue', '{"search_units":1}']);

@@ -1,6 +1,6 @@
 import { readUpstreamError } from './errors';
 import type { RequestFacts, ResponseFacts } from './types';
-import { asArray, asNonEmptyString, asNumber, asObject, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
 
 /*
  * OCR (LiteLLM's /v1/ocr, standardised on Mistral's OCR format for every provider: `pages` of `markdown`,
@@ -27,10 +27,7 @@ export function interpretOcrRequest(body: JsonObject): RequestFacts {
   const document = asObject(body.document) ?? {};
   const input: JsonObject = { type: document.type };
   for (const key of ['document_url', 'image_url', 'document_name']) if (document[key] !== undefined) input[key] = summarizeDocumentUrl(document[key]);
-  const facts: RequestFacts = { modelParameters: {}, stream: false, input };
-  if (body.pages !== undefined) facts.modelParameters.pages = JSON.stringify(body.pages);
-  if (body.include_image_base64 !== undefined) facts.modelParameters.include_image_base64 = body.include_image_base64 === true;
-  return facts;
+  return { modelParameters: pickModelParameters(body, ['pages', 'include_image_base64']), stream: false, input };
 }
 
 /** The pages' markdown, joined (capped), the page count, and pages processed as usage. */
@@ -53,12 +50,7 @@ export function interpretOcrJson(body: JsonObject): ResponseFacts {
 
 /** The query and its filters. */
 export function interpretSearchRequest(body: JsonObject): RequestFacts {
-  const facts: RequestFacts = { modelParameters: {}, stream: false, input: body.query };
-  for (const key of ['max_results', 'search_domain_filter', 'country', 'max_tokens_per_page']) {
-    const value = body[key];
-    if (value !== undefined && value !== null) facts.modelParameters[key] = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean);
-  }
-  return facts;
+  return { modelParameters: pickModelParameters(body, ['max_results', 'search_domain_filter', 'country', 'max_tokens_per_page']), stream: false, input: body.query };
 }
 
 /** The results found: title, url, date and the snippet (the first 20 results, snippets capped). */

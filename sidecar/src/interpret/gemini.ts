@@ -1,6 +1,6 @@
 import { readUpstreamError } from './errors';
 import type { RequestFacts, ResponseFacts, SseEvent, UsageDetails } from './types';
-import { asArray, asNonEmptyString, asNumber, asObject, parseJson, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, parseJson, pickModelParameters, type JsonObject } from './values';
 
 /*
  * Google's native Gemini API as LiteLLM passes it through (`/gemini/{version}/models/{model}:generateContent`,
@@ -12,20 +12,9 @@ import { asArray, asNonEmptyString, asNumber, asObject, parseJson, type JsonObje
 /** generationConfig members recorded as model parameters (scalars as they are, the rest as JSON text). */
 const GENERATION_PARAMETERS = ['temperature', 'topP', 'topK', 'maxOutputTokens', 'candidateCount', 'stopSequences', 'seed', 'presencePenalty', 'frequencyPenalty', 'responseMimeType', 'thinkingConfig'];
 
-function readGenerationParameters(config: JsonObject | undefined): Record<string, string | number | boolean> {
-  const parameters: Record<string, string | number | boolean> = {};
-  if (config === undefined) return parameters;
-  for (const key of GENERATION_PARAMETERS) {
-    const value = config[key];
-    if (value === undefined || value === null) continue;
-    parameters[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
-  }
-  return parameters;
-}
-
 /** A generateContent request: the contents, with the system instruction and tools beside them when present. */
 export function interpretGeminiRequest(body: JsonObject, stream: boolean): RequestFacts {
-  const facts: RequestFacts = { modelParameters: readGenerationParameters(asObject(body.generationConfig)), stream };
+  const facts: RequestFacts = { modelParameters: pickModelParameters(asObject(body.generationConfig) ?? {}, GENERATION_PARAMETERS), stream };
   const system = body.systemInstruction ?? body.system_instruction;
   if (system === undefined && body.tools === undefined) facts.input = body.contents;
   else {

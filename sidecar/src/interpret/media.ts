@@ -1,7 +1,7 @@
 import { applyOpenAiEnvelope } from './envelope';
 import type { RequestFacts, ResponseFacts, SseEvent } from './types';
 import { mapOpenAiUsage } from './usage';
-import { asArray, asNonEmptyString, asNumber, asObject, parseJson, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, parseJson, pickModelParameters, type JsonObject } from './values';
 
 /*
  * Images and audio, as LiteLLM's /v1/images/{generations,edits} and /v1/audio/{speech,transcriptions} answer them
@@ -14,19 +14,9 @@ const IMAGE_PARAMETERS = ['size', 'quality', 'n', 'style', 'response_format', 'b
 const SPEECH_PARAMETERS = ['voice', 'response_format', 'speed', 'instructions'];
 const TRANSCRIPTION_PARAMETERS = ['language', 'response_format', 'temperature', 'timestamp_granularities', 'timestamp_granularities[]'];
 
-function pickParameters(body: JsonObject, keys: string[]): Record<string, string | number | boolean> {
-  const parameters: Record<string, string | number | boolean> = {};
-  for (const key of keys) {
-    const value = body[key];
-    if (value === undefined || value === null) continue;
-    parameters[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
-  }
-  return parameters;
-}
-
 /** An image generation or edit: the prompt, with the input images (file summaries, from the form) for an edit. */
 export function interpretImageRequest(body: JsonObject): RequestFacts {
-  const facts: RequestFacts = { modelParameters: pickParameters(body, IMAGE_PARAMETERS), stream: body.stream === true || body.stream === 'true' };
+  const facts: RequestFacts = { modelParameters: pickModelParameters(body, IMAGE_PARAMETERS), stream: body.stream === true || body.stream === 'true' };
   const images = body.image ?? body['image[]'];
   facts.input = images === undefined && body.mask === undefined ? body.prompt : { prompt: body.prompt, image: images, mask: body.mask };
   return facts;
@@ -67,14 +57,14 @@ export function interpretImagesJson(body: JsonObject): ResponseFacts {
 
 /** Text to speech: the text is the input, the voice and format parameters; the audio comes back as bytes. */
 export function interpretSpeechRequest(body: JsonObject): RequestFacts {
-  return { modelParameters: pickParameters(body, SPEECH_PARAMETERS), stream: false, input: body.input };
+  return { modelParameters: pickModelParameters(body, SPEECH_PARAMETERS), stream: false, input: body.input };
 }
 
 /** A transcription: the file (name, type, size: from the form, never the audio), the prompt, and the parameters. */
 export function interpretTranscriptionRequest(body: JsonObject): RequestFacts {
   const input: JsonObject = { file: body.file };
   if (body.prompt !== undefined) input.prompt = body.prompt;
-  return { modelParameters: pickParameters(body, TRANSCRIPTION_PARAMETERS), stream: body.stream === true || body.stream === 'true', input };
+  return { modelParameters: pickModelParameters(body, TRANSCRIPTION_PARAMETERS), stream: body.stream === true || body.stream === 'true', input };
 }
 
 /**

@@ -4,7 +4,7 @@ import { interpretImageRequest, interpretSpeechRequest, interpretTranscriptionRe
 import { interpretModerationRequest } from './moderations';
 import { interpretRerankRequest } from './rerank';
 import type { LlmRoute, RequestFacts } from './types';
-import { asArray, asNonEmptyString, asObject, stringifyJson, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asObject, pickModelParameters, type JsonObject } from './values';
 
 /**
  * Request keys recorded as model parameters: OpenAI chat/completions/Responses, Anthropic
@@ -48,19 +48,7 @@ const MODEL_PARAMETER_KEYS = [
 
 /** Scalars as they are; arrays and objects as JSON text (Langfuse model parameters are flat). */
 function readModelParameters(body: JsonObject): Record<string, string | number | boolean> {
-  const params: Record<string, string | number | boolean> = {};
-  for (const key of MODEL_PARAMETER_KEYS) {
-    const value = body[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'string' || typeof value === 'boolean') params[key] = value;
-    else if (typeof value === 'number') {
-      if (Number.isFinite(value)) params[key] = value;
-    } else if (typeof value === 'object') {
-      const json = stringifyJson(value);
-      if (json !== undefined) params[key] = json;
-    }
-  }
-  return params;
+  return pickModelParameters(body, MODEL_PARAMETER_KEYS);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readUpstreamError } from './errors';
 import type { RequestFacts, ResponseFacts } from './types';
 import { mapOpenAiUsage } from './usage';
-import { asArray, asNonEmptyString, asNumber, asObject, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
 
 /*
  * Rerank (LiteLLM's /rerank, /v1/rerank, /v2/rerank: Cohere's shape, which LiteLLM returns for every provider):
@@ -20,11 +20,7 @@ function capDocument(document: unknown): unknown {
 
 /** The query and the documents (the first 20, each capped at 1,000 characters, and how many there were). */
 export function interpretRerankRequest(body: JsonObject): RequestFacts {
-  const facts: RequestFacts = { modelParameters: {}, stream: false };
-  for (const key of ['top_n', 'return_documents', 'max_chunks_per_doc', 'rank_fields']) {
-    const value = body[key];
-    if (value !== undefined && value !== null) facts.modelParameters[key] = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean);
-  }
+  const facts: RequestFacts = { modelParameters: pickModelParameters(body, ['top_n', 'return_documents', 'max_chunks_per_doc', 'rank_fields']), stream: false };
   const documents = asArray(body.documents);
   const input: JsonObject = { query: body.query };
   if (documents !== undefined) {

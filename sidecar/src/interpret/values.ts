@@ -53,3 +53,23 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * The members of `body` named in `keys`, as Langfuse model parameters: strings, booleans and finite numbers as
+ * they are, arrays and objects as JSON text; absent, null and unserialisable values left out.
+ */
+export function pickModelParameters(body: JsonObject, keys: readonly string[]): Record<string, string | number | boolean> {
+  const params: Record<string, string | number | boolean> = {};
+  for (const key of keys) {
+    const value = body[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' || typeof value === 'boolean') params[key] = value;
+    else if (typeof value === 'number') {
+      if (Number.isFinite(value)) params[key] = value;
+    } else if (typeof value === 'object') {
+      const json = stringifyJson(value);
+      if (json !== undefined) params[key] = json;
+    }
+  }
+  return params;
+}
