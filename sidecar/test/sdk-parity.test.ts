@@ -64,6 +64,8 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     await fake.close();
     await langfuse.close();
   });
+  /** Where and as whom the SDK exports: the same fake Langfuse, keys, environment and release as the sidecar. */
+  const sdkTarget = () => ({ baseUrl: langfuse.url, publicKey: 'pk-lf-test', secretKey: 'sk-lf-test-secret', environment: 'parity', release: 'r1' });
 
   test('same keys, value types and encodings as @langfuse/tracing + @langfuse/otel for the same generation', async () => {
     const metadata = { session_id: 'sess-p', trace_user_id: 'user-p', tags: ['t1', 't2'], trace_name: 'parity-trace', generation_name: 'parity-gen', trace_version: 'v7', trace_metadata: { team: 'core' } };
@@ -73,11 +75,7 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     // Feed the SDK the very values the sidecar recorded, decoded; it must encode them back to the same attributes.
     const observationMetadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
     await recordWithSdk({
-      baseUrl: langfuse.url,
-      publicKey: 'pk-lf-test',
-      secretKey: 'sk-lf-test-secret',
-      environment: 'parity',
-      release: 'r1',
+      ...sdkTarget(),
       name: 'parity-gen',
       trace: { userId: 'user-p', sessionId: 'sess-p', tags: ['t1', 't2'], traceName: 'parity-trace', version: 'v7', metadata: { team: 'core' } },
       start: {
@@ -126,11 +124,7 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
   async function compareWithSdk(sidecarSpan: ReceivedSpan, asType: 'embedding' | 'guardrail' | 'retriever', start: GenerationSpec['start'], update: GenerationSpec['update']) {
     const metadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
     await recordWithSdk({
-      baseUrl: langfuse.url,
-      publicKey: 'pk-lf-test',
-      secretKey: 'sk-lf-test-secret',
-      environment: 'parity',
-      release: 'r1',
+      ...sdkTarget(),
       name: sidecarSpan.name,
       asType,
       trace: { traceName: sidecarSpan.attributes[ATTR.traceName] as string },

@@ -1,6 +1,6 @@
-import { readUpstreamError } from './errors';
+import { applyOpenAiEnvelope } from './envelope';
 import type { RequestFacts, ResponseFacts } from './types';
-import { asArray, asNonEmptyString, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
+import { asArray, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
 
 /*
  * OCR (LiteLLM's /v1/ocr, standardised on Mistral's OCR format for every provider: `pages` of `markdown`,
@@ -33,10 +33,7 @@ export function interpretOcrRequest(body: JsonObject): RequestFacts {
 /** The pages' markdown, joined (capped), the page count, and pages processed as usage. */
 export function interpretOcrJson(body: JsonObject): ResponseFacts {
   const facts: ResponseFacts = {};
-  const error = readUpstreamError(body);
-  if (error !== undefined) facts.error = error;
-  const model = asNonEmptyString(body.model);
-  if (model !== undefined) facts.model = model;
+  applyOpenAiEnvelope(facts, body);
   const pages = asArray(body.pages);
   if (pages !== undefined) {
     let text = pages.map((page) => (typeof asObject(page)?.markdown === 'string' ? (asObject(page)?.markdown as string) : '')).join('\n\n');
@@ -56,8 +53,7 @@ export function interpretSearchRequest(body: JsonObject): RequestFacts {
 /** The results found: title, url, date and the snippet (the first 20 results, snippets capped). */
 export function interpretSearchJson(body: JsonObject): ResponseFacts {
   const facts: ResponseFacts = {};
-  const error = readUpstreamError(body);
-  if (error !== undefined) facts.error = error;
+  applyOpenAiEnvelope(facts, body);
   const results = asArray(body.results);
   if (results !== undefined) {
     facts.output = results.slice(0, MAX_SEARCH_RESULTS).map((item) => {

@@ -1,7 +1,6 @@
-import { readUpstreamError } from './errors';
+import { applyOpenAiEnvelope } from './envelope';
 import type { RequestFacts, ResponseFacts } from './types';
-import { mapOpenAiUsage } from './usage';
-import { asArray, asNonEmptyString, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
+import { asArray, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
 
 /*
  * Rerank (LiteLLM's /rerank, /v1/rerank, /v2/rerank: Cohere's shape, which LiteLLM returns for every provider):
@@ -34,10 +33,7 @@ export function interpretRerankRequest(body: JsonObject): RequestFacts {
 /** The ranking: each result's index and relevance score (and document text when returned), and search units. */
 export function interpretRerankJson(body: JsonObject): ResponseFacts {
   const facts: ResponseFacts = {};
-  const error = readUpstreamError(body);
-  if (error !== undefined) facts.error = error;
-  const id = asNonEmptyString(body.id);
-  if (id !== undefined) facts.responseId = id;
+  applyOpenAiEnvelope(facts, body);
   const results = asArray(body.results);
   if (results !== undefined) {
     facts.output = results.map((item) => {
@@ -48,8 +44,6 @@ export function interpretRerankJson(body: JsonObject): ResponseFacts {
     });
   }
   const searchUnits = asNumber(asObject(asObject(body.meta)?.billed_units)?.search_units);
-  const tokens = mapOpenAiUsage(body.usage);
-  if (tokens !== undefined) facts.usage = tokens;
   if (searchUnits !== undefined) facts.usage = { ...facts.usage, search_units: searchUnits };
   return facts;
 }
