@@ -1,6 +1,6 @@
 import { applyOpenAiEnvelope } from './envelope';
 import type { RequestFacts, ResponseFacts } from './types';
-import { asArray, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
+import { asArray, asNonEmptyString, asNumber, asObject, pickModelParameters, type JsonObject } from './values';
 
 /*
  * OCR (LiteLLM's /v1/ocr, standardised on Mistral's OCR format for every provider: `pages` of `markdown`,
@@ -47,7 +47,11 @@ export function interpretOcrJson(body: JsonObject): ResponseFacts {
 
 /** The query and its filters. */
 export function interpretSearchRequest(body: JsonObject): RequestFacts {
-  return { modelParameters: pickModelParameters(body, ['max_results', 'search_domain_filter', 'country', 'max_tokens_per_page']), stream: false, input: body.query };
+  const facts: RequestFacts = { modelParameters: pickModelParameters(body, ['max_results', 'search_domain_filter', 'country', 'max_tokens_per_page']), stream: false, input: body.query };
+  // LiteLLM names the tool in the body too; it is what a reviewer knows the call by.
+  const tool = asNonEmptyString(body.search_tool_name);
+  if (tool !== undefined) facts.model = tool;
+  return facts;
 }
 
 /** The results found: title, url, date and the snippet (the first 20 results, snippets capped). */

@@ -111,16 +111,34 @@ export function interpretRequest(route: LlmRoute, body: unknown): RequestFacts {
   }
 }
 
-/** Facts from a family's own reader, with the model the body named. */
-function withModel(facts: RequestFacts, model: string | undefined): RequestFacts {
-  if (model !== undefined) facts.model = model;
-  return facts;
-}
+/**
+ * Families with a request shape of their own (media, rerank, OCR, search, Google's native API): their reader
+ * builds the facts, instead of the chat-style parameters and input that would be computed only to be dropped.
+ */
+const FAMILY_READERS: Partial<Record<LlmRoute, (body: JsonObject) => RequestFacts>> = {
+  gemini: (body) => interpretGeminiRequest(body, false),
+  'gemini-stream': (body) => interpretGeminiRequest(body, true),
+  'gemini-embed': interpretGeminiEmbedRequest,
+  images: interpretImageRequest,
+  speech: interpretSpeechRequest,
+  transcriptions: interpretTranscriptionRequest,
+  moderations: interpretModerationRequest,
+  rerank: interpretRerankRequest,
+  ocr: interpretOcrRequest,
+  search: interpretSearchRequest,
+};
 
 /** The facts of a request body known to be an object. */
 function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
-  const facts: RequestFacts = { modelParameters: readModelParameters(obj), stream: obj.stream === true };
   const model = asNonEmptyString(obj.model);
+  const family = FAMILY_READERS[route];
+  if (family !== undefined) {
+    const facts = family(obj);
+    // The model the body names, unless the family's reader found its own (a search tool's name).
+    if (facts.model === undefined && model !== undefined) facts.model = model;
+    return facts;
+  }
+  const facts: RequestFacts = { modelParameters: readModelParameters(obj), stream: obj.stream === true };
   if (model !== undefined) facts.model = model;
   let input: unknown;
   switch (route) {
@@ -142,25 +160,6 @@ function readRequestFacts(route: LlmRoute, obj: JsonObject): RequestFacts {
     case 'messages':
       input = readMessagesInput(obj);
       break;
-    case 'gemini':
-    case 'gemini-stream':
-      return withModel(interpretGeminiRequest(obj, route === 'gemini-stream'), facts.model);
-    case 'gemini-embed':
-      return interpretGeminiEmbedRequest(obj);
-    case 'images':
-      return withModel(interpretImageRequest(obj), facts.model);
-    case 'speech':
-      return withModel(interpretSpeechRequest(obj), facts.model);
-    case 'transcriptions':
-      return withModel(interpretTranscriptionRequest(obj), facts.model);
-    case 'moderations':
-      return withModel(interpretModerationRequest(obj), facts.model);
-    case 'rerank':
-      return withModel(interpretRerankRequest(obj), facts.model);
-    case 'ocr':
-      return withModel(interpretOcrRequest(obj), facts.model);
-    case 'search':
-      return withModel(interpretSearchRequest(obj), asNonEmptyString(obj.search_tool_name) ?? facts.model);
     default:
       input = undefined;
   }

@@ -190,7 +190,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     function failUpstream(failed: ClientRequest, error: Error): void {
       // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
       if (finished || failed !== upstreamReq) return;
-      if (!res.headersSent && shouldResend(failed, error, { enabled: options.resendOnReset, held, alreadyResent: exchange.upstreamResend !== undefined, clientGone: res.destroyed })) {
+      if (!res.headersSent && shouldResend(failed, error, { held, alreadyResent: exchange.upstreamResend !== undefined, clientGone: res.destroyed })) {
         resendOnFreshConnection(failed, error);
         return;
       }

@@ -82,7 +82,7 @@ export function releaseHeldBody(held: HeldBody): void {
 
 /** Facts about the call besides the failed attempt, for shouldResend. */
 export interface ResendContext {
-  enabled: boolean;
+  /** The held body; undefined when resending is off (SIDECAR_RESEND_ON_RESET=false), so nothing was held. */
   held: HeldBody | undefined;
   alreadyResent: boolean;
   clientGone: boolean;
@@ -90,7 +90,7 @@ export interface ResendContext {
 
 /** True when the failed attempt may be sent once more on a fresh connection (the rules above). */
 export function shouldResend(failed: ClientRequest, error: Error, context: ResendContext): boolean {
-  if (!context.enabled || context.alreadyResent || context.clientGone) return false;
+  if (context.alreadyResent || context.clientGone) return false;
   if (!context.held || context.held.released) return false;
   if (!RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
   return readNothingYet(failed);
