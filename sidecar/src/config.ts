@@ -58,6 +58,20 @@ const envUrl = (fallback?: string) =>
       return raw.replace(/\/+$/, '');
     });
 
+const envRatio = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+        ctx.addIssue({ code: 'custom', message: `must be a number from 0 to 1 (the share of traces kept), got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
 const optionalString = z
   .string()
   .optional()
@@ -95,6 +109,8 @@ const envSchema = z.object({
   LANGFUSE_HOST: envUrl(),
   LANGFUSE_TRACING_ENVIRONMENT: envLangfuseEnvironment,
   LANGFUSE_RELEASE: optionalString,
+  // The Langfuse SDKs' variable; the same rate on the same trace id keeps or drops a call with its caller.
+  LANGFUSE_SAMPLE_RATE: envRatio(1),
   SIDECAR_TRACE_ALL_ROUTES: envBoolean(false),
   SIDECAR_REDACT_MESSAGES: envBoolean(false),
   SIDECAR_CAPTURE_MAX_BYTES: envInteger(1024 * 1024, 0, 256 * 1024 * 1024),
@@ -123,6 +139,8 @@ export interface LangfuseOptions {
   secretKey: string;
   environment?: string;
   release?: string;
+  /** Share of traces kept, decided from the trace id (trace/sample-trace.ts); 1 keeps every call. */
+  sampleRate: number;
 }
 
 /** Export queue and batching limits: the bound on what tracing may hold in memory. */
@@ -190,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             secretKey: e.LANGFUSE_SECRET_KEY,
             environment: e.LANGFUSE_TRACING_ENVIRONMENT,
             release: e.LANGFUSE_RELEASE,
+            sampleRate: e.LANGFUSE_SAMPLE_RATE,
           }
         : undefined,
     traceAllRoutes: e.SIDECAR_TRACE_ALL_ROUTES,

@@ -5,6 +5,8 @@ export interface SidecarMetrics {
   upstreamErrorsTotal: number;
   upstreamResendsTotal: number;
   clientAbortsTotal: number;
+  /** Calls LANGFUSE_SAMPLE_RATE left out: never encoded, never exported. */
+  tracesSampledOutTotal: number;
   tracesRecordedTotal: number;
   tracesExportedTotal: number;
   tracesDroppedTotal: number;
@@ -25,6 +27,7 @@ export function createMetrics(): SidecarMetrics {
     upstreamErrorsTotal: 0,
     upstreamResendsTotal: 0,
     clientAbortsTotal: 0,
+    tracesSampledOutTotal: 0,
     tracesRecordedTotal: 0,
     tracesExportedTotal: 0,
     tracesDroppedTotal: 0,
@@ -49,6 +52,7 @@ export function renderPrometheus(m: SidecarMetrics): string {
   add('sidecar_upstream_errors_total', 'counter', 'Requests that failed to reach LiteLLM or broke mid-response.', m.upstreamErrorsTotal);
   add('sidecar_upstream_resends_total', 'counter', 'Requests resent once on a fresh connection after LiteLLM reset theirs before answering.', m.upstreamResendsTotal);
   add('sidecar_client_aborts_total', 'counter', 'Requests the client abandoned before the response ended.', m.clientAbortsTotal);
+  add('sidecar_traces_sampled_out_total', 'counter', 'Calls left out by LANGFUSE_SAMPLE_RATE (decided by trace id; never encoded).', m.tracesSampledOutTotal);
   add('sidecar_traces_recorded_total', 'counter', 'Exchanges handed to the export queue.', m.tracesRecordedTotal);
   add('sidecar_traces_exported_total', 'counter', 'Traces accepted by Langfuse.', m.tracesExportedTotal);
   lines.push('# HELP sidecar_traces_dropped_total Traces given up, by reason.', '# TYPE sidecar_traces_dropped_total counter');

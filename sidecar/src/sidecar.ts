@@ -7,6 +7,7 @@ import { createTracing } from './export/create-tracing';
 import { createMetrics, type SidecarMetrics } from './metrics';
 import { createForwardHandler } from './proxy/forward-request';
 import { createUpgradeHandler } from './proxy/forward-upgrade';
+import { createTraceSampler } from './trace/sample-trace';
 
 /** What a shutdown left undone, for the last log line. */
 export interface ShutdownReport {
@@ -53,6 +54,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
     logger,
     metrics,
     recordExchange: tracing.record,
+    sampleTrace: config.langfuse && config.langfuse.sampleRate < 1 ? createTraceSampler(config.langfuse.sampleRate) : undefined,
     isCuttingConnections: () => cuttingConnections,
   });
   const admin = createAdminApp({ upstreamUrl: config.upstreamUrl, metrics, tracingEnabled: tracing.enabled, isShuttingDown: () => shuttingDown });

@@ -37,7 +37,15 @@ describe('loadConfig', () => {
 
   test('both keys turn tracing on against Langfuse Cloud by default, with environment and release', () => {
     const config = loadConfig({ ...KEYS, LANGFUSE_TRACING_ENVIRONMENT: 'prod', LANGFUSE_RELEASE: '1.2.3' });
-    expect(config.langfuse).toEqual({ baseUrl: 'https://cloud.langfuse.com', publicKey: 'pk-lf-1', secretKey: 'sk-lf-1', environment: 'prod', release: '1.2.3' });
+    expect(config.langfuse).toEqual({ baseUrl: 'https://cloud.langfuse.com', publicKey: 'pk-lf-1', secretKey: 'sk-lf-1', environment: 'prod', release: '1.2.3', sampleRate: 1 });
+  });
+
+  test('LANGFUSE_SAMPLE_RATE is a share from 0 to 1; anything else is refused by name', () => {
+    expect(loadConfig({ ...KEYS, LANGFUSE_SAMPLE_RATE: '0.25' }).langfuse?.sampleRate).toBe(0.25);
+    expect(loadConfig({ ...KEYS, LANGFUSE_SAMPLE_RATE: '0' }).langfuse?.sampleRate).toBe(0);
+    for (const value of ['1.5', '-0.1', 'half', 'NaN']) {
+      expect(catchConfigError({ ...KEYS, LANGFUSE_SAMPLE_RATE: value }).problems).toEqual([`LANGFUSE_SAMPLE_RATE: must be a number from 0 to 1 (the share of traces kept), got "${value}"`]);
+    }
   });
 
   test.each([

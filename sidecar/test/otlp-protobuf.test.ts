@@ -109,7 +109,7 @@ describe('OTLP protobuf export', () => {
     const batch = encoder.createBatch();
     appendSpan(batch, { traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'kept', startMs: 1, endMs: 2, attributes: { a: 'x' } });
     const before = batch.pos;
-    expect(() => appendSpan(batch, { traceId: 'not-hex', spanId: '22'.repeat(8), name: 'bad', startMs: 1, endMs: 2, attributes: {} })).toThrow(/invalid trace or span id/);
+    expect(() => appendSpan(batch, { traceId: 'not-hex', spanId: '22'.repeat(8), name: 'bad', startMs: 1, endMs: 2, attributes: {} })).toThrow(/invalid trace, span or parent span id/);
     expect(batch.pos).toBe(before);
     const decoded = decodeOtlpExport(encoder.finishBatch(batch), 'application/x-protobuf') as unknown as Decoded;
     expect(decoded.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name)).toEqual(['kept']);

@@ -16,6 +16,8 @@ export const LANGFUSE_ATTRIBUTES = {
   OBSERVATION_COMPLETION_START_TIME: 'langfuse.observation.completion_start_time',
   OBSERVATION_LEVEL: 'langfuse.observation.level',
   OBSERVATION_STATUS_MESSAGE: 'langfuse.observation.status_message',
+  OBSERVATION_PROMPT_NAME: 'langfuse.observation.prompt.name',
+  OBSERVATION_PROMPT_VERSION: 'langfuse.observation.prompt.version',
   ENVIRONMENT: 'langfuse.environment',
   RELEASE: 'langfuse.release',
   VERSION: 'langfuse.version',
@@ -24,6 +26,7 @@ export const LANGFUSE_ATTRIBUTES = {
   TRACE_SESSION_ID: 'session.id',
   TRACE_TAGS: 'langfuse.trace.tags',
   TRACE_METADATA: 'langfuse.trace.metadata',
+  IS_APP_ROOT: 'langfuse.internal.is_app_root',
 } as const;
 
 /** The SDK version the spans announce as their instrumentation scope's (the pinned `@langfuse/core`). */

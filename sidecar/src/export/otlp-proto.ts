@@ -27,6 +27,8 @@ import {
 const SCOPE_SPANS_SPANS = 0x12;
 const SPAN_TRACE_ID = 0x0a;
 const SPAN_SPAN_ID = 0x12;
+const SPAN_TRACE_STATE = 0x1a;
+const SPAN_PARENT_SPAN_ID = 0x22;
 const SPAN_NAME = 0x2a;
 const SPAN_KIND = 0x30;
 const SPAN_START = 0x39;
@@ -174,7 +176,10 @@ export function appendSpan(writer: ProtoWriter, span: SpanRecord): void {
   const messageBytes = span.error === undefined ? 0 : utf8Length(span.error);
   const statusSize = span.error === undefined ? 0 : lengthField(messageBytes) + 2;
   const attributesSize = measureAttributes(span.attributes, scratchValueSizes, scratchLengths);
-  const spanSize = 18 + 10 + lengthField(nameBytes) + 2 + 9 + 9 + attributesSize + lengthField(statusSize);
+  const parentSize = span.parentSpanId === undefined ? 0 : 10;
+  const traceStateBytes = span.traceState === undefined ? 0 : utf8Length(span.traceState);
+  const traceStateSize = span.traceState === undefined ? 0 : lengthField(traceStateBytes);
+  const spanSize = 18 + 10 + parentSize + traceStateSize + lengthField(nameBytes) + 2 + 9 + 9 + attributesSize + lengthField(statusSize);
   ensureRoom(writer, lengthField(spanSize));
   const start = writer.pos;
   const buf = writer.buf;
@@ -186,9 +191,19 @@ export function appendSpan(writer: ProtoWriter, span: SpanRecord): void {
   buf[writer.pos++] = SPAN_SPAN_ID;
   buf[writer.pos++] = 8;
   writeHex(writer, span.spanId, 8);
-  if (writer.pos !== start + 1 + sizeOfVarint(spanSize) + 28) {
+  if (span.parentSpanId !== undefined) {
+    buf[writer.pos++] = SPAN_PARENT_SPAN_ID;
+    buf[writer.pos++] = 8;
+    writeHex(writer, span.parentSpanId, 8);
+  }
+  if (writer.pos !== start + 1 + sizeOfVarint(spanSize) + 28 + parentSize) {
     writer.pos = start;
-    throw new Error(`invalid trace or span id: ${span.traceId}/${span.spanId}`);
+    throw new Error(`invalid trace, span or parent span id: ${span.traceId}/${span.spanId}/${span.parentSpanId ?? ''}`);
+  }
+  if (span.traceState !== undefined) {
+    buf[writer.pos++] = SPAN_TRACE_STATE;
+    writeVarint(writer, traceStateBytes);
+    writeUtf8(writer, span.traceState, traceStateBytes);
   }
   buf[writer.pos++] = SPAN_NAME;
   writeVarint(writer, nameBytes);

@@ -8,6 +8,10 @@ export type AttributeValue = string | number | boolean | string[] | Buffer;
 export interface SpanRecord {
   traceId: string;
   spanId: string;
+  /** The caller's span, for a call nested under the caller's trace (W3C traceparent). */
+  parentSpanId?: string;
+  /** The caller's W3C tracestate, which a child span carries on as OpenTelemetry SDKs do. */
+  traceState?: string;
   name: string;
   startMs: number;
   endMs: number;

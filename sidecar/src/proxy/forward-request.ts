@@ -36,6 +36,8 @@ export interface ForwardOptions {
   metrics: SidecarMetrics;
   /** True once shutdown has given up on in-flight calls and is closing their connections. */
   isCuttingConnections?: () => boolean;
+  /** LANGFUSE_SAMPLE_RATE's decision for a trace id (trace/sample-trace.ts); absent keeps every call. */
+  sampleTrace?: (traceId: string) => boolean;
   /** Receives each finished exchange; must return at once (the export queue only enqueues). */
   recordExchange: (exchange: Exchange) => void;
 }
@@ -160,6 +162,8 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
         decideTrace();
         if (!noLog) extra = [TRACE_ID_HEADER, exchange.traceId];
       }
+      // A call that will not be traced (no-log, sampled out) keeps no reference to its response body.
+      const captured = traced && !noLog;
       if (res.destroyed) {
         upstreamRes.destroy();
         return;
@@ -169,13 +173,13 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       const eventStream = String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream');
       if (eventStream) res.flushHeaders();
       // Arrival times serve time to first token, which only a stream has.
-      const timed = traced && eventStream;
+      const timed = captured && eventStream;
       if (timed) startTiming(exchange.response);
 
       // Pass: relay the body chunk by chunk, teeing it (with its arrival time, for a stream).
       upstreamRes.on('data', (chunk: Buffer) => {
         lastChunk = chunk;
-        if (traced) captureChunk(exchange.response, chunk, timed ? nowMs() : undefined);
+        if (captured) captureChunk(exchange.response, chunk, timed ? nowMs() : undefined);
         if (!res.write(chunk)) {
           upstreamRes.pause();
           res.once('drain', () => upstreamRes.resume());
@@ -256,6 +260,12 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       exchange.requestJson = early.json;
       exchange.traceId = early.traceId ?? createRandomTraceId();
       exchange.spanId = createRandomSpanId();
+      if (early.callerSpan) exchange.callerSpan = early.callerSpan;
+      // Sampled out: as no-log, with no x-langfuse-trace-id either (it would name a trace that never arrives).
+      if (!noLog && options.sampleTrace && !options.sampleTrace(exchange.traceId)) {
+        noLog = true;
+        options.metrics.tracesSampledOutTotal++;
+      }
     }
   };
 }

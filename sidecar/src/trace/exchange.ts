@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyCapture } from '../capture/capture-body';
 import type { LlmRoute } from '../interpret/types';
 import type { UpstreamFailure } from '../proxy/upstream-errors';
+import type { CallerSpan } from './read-traceparent';
 
 /**
  * Everything the proxy saw of one call, handed to the export queue when the response is done.
@@ -10,6 +11,8 @@ import type { UpstreamFailure } from '../proxy/upstream-errors';
 export interface Exchange {
   traceId: string;
   spanId: string;
+  /** The caller's span this call is nested under (W3C traceparent), when the trace is the caller's. */
+  callerSpan?: CallerSpan;
   method: string;
   /** Request target as received (path and query). */
   url: string;

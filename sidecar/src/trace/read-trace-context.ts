@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { readCapturedBody, type BodyCapture } from '../capture/capture-body';
 import { readHeader } from '../http-values';
+import { readCallerSpan, type CallerSpan } from './read-traceparent';
 import { normalizeTraceId } from './trace-ids';
 
 /**
@@ -21,6 +22,8 @@ export interface TraceContext {
   version?: string;
   release?: string;
   traceMetadata?: Record<string, unknown>;
+  /** The Langfuse prompt version the call used (LiteLLM's `metadata.prompt`). */
+  prompt?: PromptLink;
   maskInput: boolean;
   maskOutput: boolean;
   /** `x-litellm-enable-message-redaction: true` on this request. */
@@ -29,6 +32,12 @@ export interface TraceContext {
 }
 
 type Json = Record<string, unknown>;
+
+/** A Langfuse prompt version, by name and version number: what Langfuse links a generation to. */
+export interface PromptLink {
+  name: string;
+  version: number;
+}
 
 const asObject = (value: unknown): Json | undefined =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
@@ -129,6 +138,20 @@ function mayCarryTraceDirectives(capture: BodyCapture): boolean {
   return false;
 }
 
+/**
+ * LiteLLM's prompt convention (litellm/integrations/langfuse/langfuse.py, _add_prompt_to_generation_params): a
+ * `prompt` object in the metadata, a Langfuse prompt as its SDK returns it (`name`, `version`, the text or
+ * messages, `type`). Only name and version matter to the link; a version that is not a whole number links
+ * nothing (Langfuse's prompt versions are 1, 2, …).
+ */
+function readPromptLink(value: unknown): PromptLink | undefined {
+  const prompt = asObject(value);
+  const name = asString(prompt?.name);
+  const version = typeof prompt?.version === 'string' && /^\d+$/.test(prompt.version) ? Number(prompt.version) : prompt?.version;
+  if (name === undefined || typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) return undefined;
+  return { name, version };
+}
+
 /** Reads the whole trace context from the request headers and the parsed request body. */
 export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): TraceContext {
   const json = asObject(body);
@@ -149,6 +172,7 @@ export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): T
     version: asString(metadata.trace_version) ?? asString(metadata.version),
     release: asString(metadata.trace_release) ?? asString(metadata.release),
     traceMetadata: parseTraceMetadata(metadata.trace_metadata),
+    prompt: readPromptLink(metadata.prompt),
     maskInput: asBoolean(metadata.mask_input),
     maskOutput: asBoolean(metadata.mask_output),
     redactMessages: asBoolean(readHeader(headers, 'x-litellm-enable-message-redaction')),
@@ -159,18 +183,37 @@ export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): T
 /** What must be known before the response headers go out: the trace id to announce, and whether to trace at all. */
 export interface EarlyTraceDecision {
   traceId?: string;
+  /** The caller's span, when the call joins the caller's trace (see decideTraceEarly). */
+  callerSpan?: CallerSpan;
   noLog: boolean;
   /** The parsed body when it had to be parsed, so the recorder does not parse it again. */
   json?: unknown;
 }
 
-/** Decides the trace id early and cheaply: headers first, and the body only when it mentions a trace id or `no-log`. */
+/**
+ * Decides the trace id early and cheaply: headers first, and the body only when it mentions a trace id or `no-log`.
+ *
+ * Precedence (docs/attribution.md): LiteLLM's explicit conventions first (`existing_trace_id`, then `trace_id`,
+ * body metadata overridden by `langfuse_*` headers, as LiteLLM reads them), then the caller's W3C `traceparent`,
+ * then a random id. An explicit id is the client's decision; a traceparent is often injected by instrumentation
+ * the client's author never looked at. When the explicit id is the traceparent's trace, the call still nests
+ * under the caller's span. The traceparent's `sampled` flag is not obeyed: a mesh proxy in front (Istio samples
+ * 1 % by default) would otherwise silently drop LLM calls; LANGFUSE_SAMPLE_RATE decides, from the trace id.
+ */
 export function decideTraceEarly(headers: IncomingHttpHeaders, request: BodyCapture): EarlyTraceDecision {
+  const caller = headers.traceparent === undefined ? undefined : readCallerSpan(headers);
   const headerTraceId = readHeader(headers, 'langfuse_existing_trace_id') ?? readHeader(headers, 'langfuse_trace_id');
+  let decision: EarlyTraceDecision;
   if (!mayCarryTraceDirectives(request)) {
-    return { traceId: headerTraceId ? normalizeTraceId(headerTraceId) : undefined, noLog: false };
+    decision = { traceId: headerTraceId ? normalizeTraceId(headerTraceId) : undefined, noLog: false };
+  } else {
+    const json = parseJsonBody(request);
+    const context = readTraceContext(headers, json);
+    decision = { traceId: context.traceId, noLog: context.noLog, json };
   }
-  const json = parseJsonBody(request);
-  const context = readTraceContext(headers, json);
-  return { traceId: context.traceId, noLog: context.noLog, json };
+  if (caller && (decision.traceId === undefined || decision.traceId === caller.traceId)) {
+    decision.traceId = caller.traceId;
+    decision.callerSpan = caller;
+  }
+  return decision;
 }

@@ -1,16 +1,12 @@
-import { parseMultipartFields } from '../capture/parse-multipart';
 import { LANGFUSE_ATTRIBUTES as A } from '../export/langfuse-attributes';
-import { findArrivalTime, readCapturedBody } from '../capture/capture-body';
 import { readHeader, stripQuery } from '../http-values';
-import { decodeCapturedBody } from '../capture/decode-body';
 import type { AttributeValue, SpanRecord } from '../export/span-record';
-import { interpretRequest, interpretResponse, interpretStream, parseSseEvents, readModelFromPath } from '../interpret';
-import type { LlmRoute, RequestFacts, ResponseFacts, SseEvent } from '../interpret/types';
+import { readModelFromPath } from '../interpret';
+import type { LlmRoute } from '../interpret/types';
 import { describeCause } from '../proxy/upstream-errors';
 import type { Exchange } from './exchange';
-import { liftPrompt } from './lift-prompt';
-import { parseJsonBody, parseJsonBytes, readTraceContext, type TraceContext } from './read-trace-context';
-import { hashApiKey, listLitellmMetadata, REDACTED, redactCredentialFields, redactCredentialText } from './redact';
+import { readRequestFacts, readResponseFacts, type ResponseReading } from './read-exchange-bodies';
+import { hashApiKey, listLitellmMetadata, REDACTED } from './redact';
 
 /** Options for createExchangeRecorder. */
 export interface RecorderOptions {
@@ -38,102 +34,6 @@ const ROUTE_LABELS: Record<LlmRoute, string> = {
   ocr: 'ocr',
   search: 'search',
 };
-
-// LiteLLM's and Anthropic's stream terminators: a client that closes after one of these completed its call
-// (the Python openai client may close as soon as it read `data: [DONE]`, before the response ends).
-const TERMINAL_TYPES = ['"type":"message_stop"', '"type": "message_stop"', '"type":"response.completed"', '"type": "response.completed"'];
-const isTerminalEvent = (event: SseEvent): boolean =>
-  event.data === '[DONE]' ||
-  event.event === 'message_stop' ||
-  event.event === 'response.completed' ||
-  // LiteLLM's /v1/messages and /v1/responses streams may be data-only frames: the type is inside the JSON.
-  TERMINAL_TYPES.some((marker) => event.data.includes(marker));
-
-/** Routes whose response is mostly payload (vectors, image data): a body that cannot be read whole is only sized. */
-const PAYLOAD_ROUTES: ReadonlySet<LlmRoute> = new Set<LlmRoute>(['embeddings', 'gemini-embed', 'images']);
-
-/** A body that could not be parsed whole (truncated, or not JSON) is shown as text, with its size. */
-function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, contentType: string | undefined): unknown {
-  if (body.length === 0) return undefined;
-  if (contentType && !/json|text|event-stream|x-www-form-urlencoded/.test(contentType)) {
-    return { contentType, bytes: totalBytes };
-  }
-  // Unparsed text may still hold credentials (a truncated body's `"api_key": …`, a form's `password=`).
-  const text = redactCredentialText(body.toString('utf8'), contentType?.includes('x-www-form-urlencoded') === true);
-  return truncated ? `${text}\n[truncated by the sidecar: ${totalBytes} bytes in all]` : text;
-}
-
-// Below a few KB, V8's JSON.parse and JSON.stringify of the whole body cost no more than the scan (measured:
-// 5 µs either way on a 1 KB chat call); above, lifting wins by far (a 1 MiB prompt: 5 ms to 60 µs).
-const LIFT_PROMPT_MIN_BYTES = 8 * 1024;
-
-function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
-  const contentType = readHeader(exchange.requestHeaders, 'content-type');
-  let json = exchange.requestJson;
-  let prompt: Buffer | undefined;
-  if (json === undefined && (contentType === undefined || contentType.includes('json'))) {
-    if (exchange.route && !exchange.request.truncated && exchange.request.capturedBytes >= LIFT_PROMPT_MIN_BYTES) {
-      // Joined once: a body the lift declines (tools, a string prompt) is parsed whole from the same bytes.
-      const body = readCapturedBody(exchange.request);
-      const lifted = liftPrompt(exchange.route, body);
-      if (lifted) ({ json, prompt } = lifted);
-      else json = parseJsonBytes(body);
-    } else {
-      json = parseJsonBody(exchange.request);
-    }
-  }
-  // Transcriptions and image edits are forms: their fields, with each file summarised, stand in for a JSON body.
-  if (json === undefined && exchange.route && contentType?.startsWith('multipart/form-data')) {
-    json = parseMultipartFields(readCapturedBody(exchange.request), contentType, exchange.request.truncated);
-  }
-  const context = readTraceContext(exchange.requestHeaders, json);
-  let facts: RequestFacts;
-  if (exchange.route && json !== undefined) {
-    facts = interpretRequest(exchange.route, json);
-    if (prompt) facts.input = prompt;
-  } else {
-    const raw = json !== undefined ? redactCredentialFields(json) : describeRawBody(readCapturedBody(exchange.request), exchange.request.truncated, exchange.request.totalBytes, contentType);
-    facts = { input: raw, modelParameters: {}, stream: false };
-  }
-  return { facts, json, context };
-}
-
-interface ResponseReading {
-  facts: ResponseFacts;
-  completionStartMs?: number;
-  streamCompleted: boolean;
-  /** The decoded body passed the cap (a compressed body can be small on the wire and huge decoded). */
-  decodedTruncated?: boolean;
-}
-
-function readResponseFacts(exchange: Exchange, maxBytes: number): ResponseReading {
-  const reading: ResponseReading = { facts: {}, streamCompleted: false };
-  if (exchange.response.capturedBytes === 0) return reading;
-  const contentType = readHeader(exchange.responseHeaders, 'content-type') ?? '';
-  const encoding = readHeader(exchange.responseHeaders, 'content-encoding');
-  const decoded = decodeCapturedBody(readCapturedBody(exchange.response), encoding, maxBytes);
-  if (!decoded) {
-    reading.facts.output = { contentType, contentEncoding: encoding, bytes: exchange.response.totalBytes };
-    return reading;
-  }
-  const truncated = exchange.response.truncated || decoded.truncated;
-  reading.decodedTruncated = decoded.truncated;
-  if (contentType.startsWith('text/event-stream')) {
-    const events = parseSseEvents(decoded.body);
-    reading.streamCompleted = events.length > 0 && isTerminalEvent(events[events.length - 1] as SseEvent);
-    reading.facts = exchange.route ? interpretStream(exchange.route, events) : { output: describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType) };
-    // Offsets index the body as received; they only map to arrival times when it was not compressed.
-    if (reading.facts.firstContentOffset !== undefined && !encoding) {
-      reading.completionStartMs = findArrivalTime(exchange.response, reading.facts.firstContentOffset);
-    }
-    return reading;
-  }
-  const json = !truncated && contentType.includes('json') ? parseJsonBytes(decoded.body) : undefined;
-  if (json !== undefined && exchange.route) reading.facts = interpretResponse(exchange.route, json);
-  else if (json === undefined && exchange.route !== undefined && PAYLOAD_ROUTES.has(exchange.route)) reading.facts.output = { contentType, bytes: exchange.response.totalBytes, truncated };
-  else reading.facts.output = json !== undefined ? redactCredentialFields(json) : describeRawBody(decoded.body, truncated, exchange.response.totalBytes, contentType);
-  return reading;
-}
 
 /** Level and status message: every failure a user would want to find in Langfuse is an ERROR with a reason. */
 function describeOutcome(exchange: Exchange, response: ResponseReading): string | undefined {
@@ -237,6 +137,12 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     set(A.ENVIRONMENT, options.environment);
     set(A.RELEASE, context.release ?? options.release);
     set(A.VERSION, context.version);
+    // LiteLLM's prompt convention (metadata.prompt, a Langfuse prompt's name and version): links the generation
+    // to that prompt version in Langfuse, as the SDKs' `prompt` option does.
+    if (context.prompt) {
+      attributes[A.OBSERVATION_PROMPT_NAME] = context.prompt.name;
+      attributes[A.OBSERVATION_PROMPT_VERSION] = context.prompt.version;
+    }
 
     // Metadata goes straight into the attributes, one key each (as @langfuse/tracing flattens it). What the
     // request contributes (Responses API instructions, tools, previous_response_id) first, so the sidecar's own
@@ -266,8 +172,11 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     for (const key in litellm) meta(key, litellm[key]);
 
     // existing_trace_id joins someone else's trace: leave its name, user, session and tags alone (LiteLLM does the same).
+    // Nested under a caller's span (traceparent), the trace is the caller's: it keeps its own name unless the
+    // client named one, while user, session and tags still reach it, as a Langfuse SDK child span's would.
+    const caller = exchange.callerSpan;
     if (!context.existingTrace) {
-      set(A.TRACE_NAME, context.traceName ?? name);
+      set(A.TRACE_NAME, caller ? context.traceName : (context.traceName ?? name));
       set(A.TRACE_USER_ID, context.userId);
       set(A.TRACE_SESSION_ID, context.sessionId);
       if (context.tags.length > 0) attributes[A.TRACE_TAGS] = context.tags;
@@ -279,9 +188,16 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
       }
     }
 
+    // Langfuse's span processor marks a span whose parent it will not export as an app root (so Langfuse shows it
+    // as where the app's work starts), unless the caller's SDK claimed the trace through baggage
+    // (`langfuse_trace_id`): then the caller's span is the root and keeps the trace's name, input and output.
+    if (caller && !caller.claimedByCaller && !context.existingTrace) attributes[A.IS_APP_ROOT] = true;
+
     return {
       traceId: exchange.traceId,
       spanId: exchange.spanId,
+      parentSpanId: caller?.spanId,
+      traceState: caller?.traceState,
       name: context.generationName ?? name,
       startMs: exchange.startMs,
       endMs: exchange.endMs,
