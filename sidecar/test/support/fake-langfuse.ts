@@ -6,6 +6,9 @@ import { decodeOtlpExport } from './decode-otlp';
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
+  /** The parent span's id, for a span nested under a caller's span (absent for a root). */
+  parentSpanId?: string;
+  traceState?: string;
   name: string;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
@@ -63,6 +66,8 @@ export function readSpans(raw: Buffer, contentType: string | undefined): Receive
         spans.push({
           traceId: span.traceId as string,
           spanId: span.spanId as string,
+          ...(span.parentSpanId ? { parentSpanId: span.parentSpanId as string } : {}),
+          ...(span.traceState ? { traceState: span.traceState as string } : {}),
           name: span.name as string,
           startTimeUnixNano: span.startTimeUnixNano as string,
           endTimeUnixNano: span.endTimeUnixNano as string,
