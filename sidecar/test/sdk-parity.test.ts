@@ -42,8 +42,17 @@ function findRawSpan(langfuse: FakeLangfuse, match: (span: RawSpan & { traceId: 
   throw new Error('span not found');
 }
 
-/** Key → [OTLP value type, value] for comparing encodings exactly. */
-const encodings = (span: RawSpan) => Object.fromEntries(span.attributes.map(({ key, value }) => [key, Object.entries(value)[0]]));
+/**
+ * Key → [OTLP value type, value] for comparing encodings exactly. OTLP/JSON (the SDK's) may write a 64-bit
+ * integer as a number, where the protobuf decoder gives a decimal string: compared as the string.
+ */
+const encodings = (span: RawSpan) =>
+  Object.fromEntries(
+    span.attributes.map(({ key, value }) => {
+      const [type, item] = Object.entries(value)[0] as [string, unknown];
+      return [key, [type, type === 'intValue' ? String(item) : item]];
+    }),
+  );
 
 // Attributes the SDK adds that have no meaning for the sidecar's parentless spans: Langfuse already treats a span
 // without a parent as the trace's root, which is all `is_app_root` says.
@@ -69,6 +78,8 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
 
   test('same keys, value types and encodings as @langfuse/tracing + @langfuse/otel for the same generation', async () => {
     const metadata = { session_id: 'sess-p', trace_user_id: 'user-p', tags: ['t1', 't2'], trace_name: 'parity-trace', generation_name: 'parity-gen', trace_version: 'v7', trace_metadata: { team: 'core' } };
+    // LiteLLM's prompt convention: a Langfuse prompt as its SDK returns it; the SDK's `prompt` option links the same version.
+    Object.assign(metadata, { prompt: { name: 'capital-question', version: 3, type: 'chat', prompt: [{ role: 'user', content: 'Capital of {{country}}?' }] } });
     const response = await postJson(sidecar.url, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, temperature: 0.5, max_tokens: 9, messages: [{ role: 'user', content: 'Capital of France?' }], metadata });
     const sidecarSpan = await waitForTraceOf(langfuse, response);
 
@@ -84,6 +95,7 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
         modelParameters: readJsonAttribute(sidecarSpan, ATTR.modelParameters),
         metadata: { ...observationMetadata, http_status: 200, stream: true, request_bytes: Number(observationMetadata.request_bytes), response_bytes: Number(observationMetadata.response_bytes) },
         version: 'v7',
+        prompt: { name: 'capital-question', version: 3, isFallback: false },
       },
       update: {
         output: readJsonAttribute(sidecarSpan, ATTR.output),
@@ -115,6 +127,32 @@ describe('the sidecar speaks the Langfuse SDK dialect', () => {
     expect(encodings(ours.span)).toEqual(sdkEncodings);
     // Spot checks that the comparison covered what matters.
     for (const key of [ATTR.input, ATTR.output, ATTR.usage, ATTR.cost, ATTR.completionStart, ATTR.modelParameters, ATTR.tags, ATTR.userId, ATTR.environment, 'langfuse.trace.metadata.team']) expect(sdkEncodings[key]).toBeDefined();
+    expect(sdkEncodings['langfuse.observation.prompt.version']).toEqual(['intValue', '3']);
+  });
+
+  test.each([
+    ['under a plain OpenTelemetry span: both mark the span as an app root', false],
+    ["under a Langfuse SDK span that claimed the trace in baggage: neither does", true],
+  ])('nested (%s): same parent, same attributes as the SDK with the same remote parent', async (_what, claimed) => {
+    const parent = { traceId: claimed ? 'c1'.repeat(16) : 'c2'.repeat(16), spanId: 'd3'.repeat(8) };
+    const headers: Record<string, string> = { traceparent: `00-${parent.traceId}-${parent.spanId}-01` };
+    if (claimed) headers.baggage = `langfuse_trace_id=${parent.traceId}`;
+    const response = await postJson(sidecar.url, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'nested?' }], metadata: { generation_name: `nested-${String(claimed)}` } }, headers);
+    const sidecarSpan = await waitForTraceOf(langfuse, response);
+    const metadata = readPrefixed(sidecarSpan, 'langfuse.observation.metadata');
+    await recordWithSdk({
+      ...sdkTarget(),
+      name: sidecarSpan.name,
+      trace: {},
+      parent: { ...parent, claimed },
+      start: { input: readJsonAttribute(sidecarSpan, ATTR.input), model: sidecarSpan.attributes[ATTR.model] as string, modelParameters: readJsonAttribute(sidecarSpan, ATTR.modelParameters), metadata: { ...metadata, http_status: 200, stream: true, request_bytes: Number(metadata.request_bytes), response_bytes: Number(metadata.response_bytes) } },
+      update: { output: readJsonAttribute(sidecarSpan, ATTR.output), usageDetails: readJsonAttribute(sidecarSpan, ATTR.usage), costDetails: readJsonAttribute(sidecarSpan, ATTR.cost), completionStartTime: readJsonAttribute(sidecarSpan, ATTR.completionStart) },
+    });
+    const spans = langfuse.spans().filter((span) => span.traceId === parent.traceId);
+    expect(spans.map((span) => span.parentSpanId)).toEqual([parent.spanId, parent.spanId]);
+    const [ours, sdk] = spans.map((span) => findRawSpan(langfuse, (raw) => raw.traceId === parent.traceId && raw.name === span.name && (raw as unknown as { spanId: string }).spanId === span.spanId).span);
+    expect(encodings(ours as RawSpan)).toEqual(encodings(sdk as RawSpan));
+    expect(encodings(ours as RawSpan)['langfuse.internal.is_app_root']).toEqual(claimed ? undefined : ['boolValue', true]);
   });
 
   /**

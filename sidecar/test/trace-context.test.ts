@@ -33,6 +33,20 @@ describe("LiteLLM's Langfuse conventions are honoured", () => {
     await langfuse.close();
   });
 
+  test.each([
+    [{ name: 'support-answer', version: 4, type: 'text', prompt: 'Answer {{q}}' }, ['support-answer', 4]],
+    [{ name: 'support-answer', version: '5' }, ['support-answer', 5]],
+    [{ name: 'support-answer' }, undefined],
+    [{ name: 'support-answer', version: 0 }, undefined],
+    [{ version: 2 }, undefined],
+    ['support-answer', undefined],
+  ])("metadata.prompt %j links the generation to that Langfuse prompt version, or to nothing", async (prompt, expected) => {
+    const response = await postJson(sidecar.url, '/v1/chat/completions', ask({ prompt }));
+    const span = await waitForTraceOf(langfuse, response);
+    const link = span.attributes['langfuse.observation.prompt.name'] === undefined ? undefined : [span.attributes['langfuse.observation.prompt.name'], span.attributes['langfuse.observation.prompt.version']];
+    expect(link).toEqual(expected);
+  });
+
   test('body metadata sets user, session, tags, names, version, release and trace metadata; LiteLLM gets the body unchanged', async () => {
     fake.received.length = 0;
     const body = ask(

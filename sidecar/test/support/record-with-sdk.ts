@@ -3,10 +3,10 @@
  * OTLP exporter loads node:http through a dynamic import() that jest's module sandbox refuses.
  * Input: a JSON GenerationSpec in argv[2]. Used by sdk-parity.test.ts.
  */
-import { propagateAttributes } from '@langfuse/core';
+import { propagateAttributes, setLangfuseTraceIdInBaggage } from '@langfuse/core';
 import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { setLangfuseTracerProvider, startObservation, type LangfuseGenerationAttributes } from '@langfuse/tracing';
-import { ROOT_CONTEXT, context, type Context, type ContextManager } from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, context, type Context, type ContextManager } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 
 /** What to record: where to, the trace-level attributes to propagate, and the generation's attributes. */
@@ -19,10 +19,12 @@ export interface GenerationSpec {
   name: string;
   /** The observation type (`generation` unless given). */
   asType?: 'generation' | 'embedding' | 'guardrail' | 'retriever';
-  trace: { userId?: string; sessionId?: string; tags?: string[]; traceName: string; version?: string; metadata?: Record<string, string> };
+  trace: { userId?: string; sessionId?: string; tags?: string[]; traceName?: string; version?: string; metadata?: Record<string, string> };
   start: LangfuseGenerationAttributes;
   /** `completionStartTime` travels as an ISO string and is turned back into a Date. */
   update: Omit<LangfuseGenerationAttributes, 'completionStartTime'> & { completionStartTime?: string };
+  /** A remote parent span (an application's, from traceparent); `claimed`: its SDK put the trace in baggage. */
+  parent?: { traceId: string; spanId: string; claimed: boolean };
 }
 
 /** A synchronous context manager: enough for propagateAttributes around a synchronous startObservation. */
@@ -55,7 +57,9 @@ async function recordGeneration(spec: GenerationSpec): Promise<void> {
   });
   const provider = new BasicTracerProvider({ spanProcessors: [processor] });
   setLangfuseTracerProvider(provider);
-  propagateAttributes(spec.trace, () => {
+  const parentSpanContext = spec.parent ? { traceId: spec.parent.traceId, spanId: spec.parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true } : undefined;
+  const outer = spec.parent?.claimed ? setLangfuseTraceIdInBaggage(ROOT_CONTEXT, spec.parent.traceId) : ROOT_CONTEXT;
+  context.with(outer, () => propagateAttributes(spec.trace, () => {
     const { completionStartTime, ...update } = spec.update;
     const attributes = completionStartTime ? { ...update, completionStartTime: new Date(completionStartTime) } : update;
     if (spec.asType === 'embedding') {
@@ -69,11 +73,11 @@ async function recordGeneration(spec: GenerationSpec): Promise<void> {
       observation.update({ output: attributes.output });
       observation.end();
     } else {
-      const generation = startObservation(spec.name, spec.start, { asType: 'generation' });
+      const generation = startObservation(spec.name, spec.start, { asType: 'generation', parentSpanContext });
       generation.update(attributes);
       generation.end();
     }
-  });
+  }));
   await provider.forceFlush();
   await provider.shutdown();
 }
