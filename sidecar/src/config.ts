@@ -98,11 +98,33 @@ const envLangfuseEnvironment = optionalString.transform((value, ctx) => {
   return lowered;
 });
 
+/** The attribution metadata keys (LiteLLM's names) that SIDECAR_LANGFUSE_DEFAULT_TAGS may turn into `key:value` tags. */
+export const ATTRIBUTION_TAG_KEYS = ['user_api_key_alias', 'user_api_key_team_alias', 'user_api_key_team_id', 'user_api_key_user_id', 'user_api_key_org_id'] as const;
+
+const envTagKeys = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const keys = (value ?? fallback).split(',').map((key) => key.trim()).filter(Boolean);
+      const unknown = keys.filter((key) => !(ATTRIBUTION_TAG_KEYS as readonly string[]).includes(key));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `names ${unknown.map((key) => `"${key}"`).join(', ')}; allowed: ${ATTRIBUTION_TAG_KEYS.join(', ')}` });
+        return z.NEVER;
+      }
+      return keys;
+    });
+
 /** Every variable the sidecar reads; README.md and env.example document the same list. */
 const envSchema = z.object({
   PORT: envInteger(4000, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
   LITELLM_BASE_URL: envUrl('http://127.0.0.1:4001'),
+  // Optional: with it, virtual keys are attributed to their alias, team and user through LiteLLM's /key/info.
+  LITELLM_MASTER_KEY: optionalString,
+  SIDECAR_KEY_INFO_TTL_MS: envInteger(300_000, 1000, 86_400_000),
+  // LiteLLM's `langfuse_default_tags`: attribution metadata keys whose values also become `key:value` trace tags.
+  SIDECAR_LANGFUSE_DEFAULT_TAGS: envTagKeys('user_api_key_alias,user_api_key_team_alias'),
   LANGFUSE_PUBLIC_KEY: optionalString,
   LANGFUSE_SECRET_KEY: optionalString,
   LANGFUSE_BASE_URL: envUrl(),
@@ -153,12 +175,21 @@ export interface ExportOptions {
   concurrency: number;
 }
 
+/** Key, team and user attribution through LiteLLM's management API; absent without LITELLM_MASTER_KEY. */
+export interface AttributionOptions {
+  masterKey: string;
+  ttlMs: number;
+  /** Attribution metadata keys also sent as `key:value` tags. */
+  defaultTags: string[];
+}
+
 /** The sidecar's whole configuration, parsed once at start-up. */
 export interface Config {
   port: number;
   host: string;
   upstreamUrl: URL;
   langfuse?: LangfuseOptions;
+  attribution?: AttributionOptions;
   traceAllRoutes: boolean;
   redactMessages: boolean;
   captureMaxBytes: number;
@@ -211,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             sampleRate: e.LANGFUSE_SAMPLE_RATE,
           }
         : undefined,
+    attribution: e.LITELLM_MASTER_KEY ? { masterKey: e.LITELLM_MASTER_KEY, ttlMs: e.SIDECAR_KEY_INFO_TTL_MS, defaultTags: e.SIDECAR_LANGFUSE_DEFAULT_TAGS } : undefined,
     traceAllRoutes: e.SIDECAR_TRACE_ALL_ROUTES,
     redactMessages: e.SIDECAR_REDACT_MESSAGES,
     captureMaxBytes: e.SIDECAR_CAPTURE_MAX_BYTES,

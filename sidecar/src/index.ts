@@ -22,7 +22,14 @@ async function main(): Promise<void> {
   const sidecar = createSidecar({ config, logger });
   const address = await sidecar.listen();
   logger.info(
-    { host: address.address, port: address.port, upstream: config.upstreamUrl.origin, langfuse: config.langfuse ? maskUrlCredentials(config.langfuse.baseUrl) : null },
+    {
+      host: address.address,
+      port: address.port,
+      upstream: config.upstreamUrl.origin,
+      langfuse: config.langfuse ? maskUrlCredentials(config.langfuse.baseUrl) : null,
+      keyAttribution: config.langfuse !== undefined && config.attribution !== undefined,
+      sampleRate: config.langfuse?.sampleRate,
+    },
     'listening',
   );
 

@@ -1,3 +1,5 @@
+import type { KeyInfoFailure } from './attribution/key-info-client';
+
 /** Counters the sidecar exposes at /_sidecar/metrics; plain numbers, incremented on the hot path without allocation. */
 export interface SidecarMetrics {
   requestsTotal: number;
@@ -15,6 +17,9 @@ export interface SidecarMetrics {
   tracesDroppedShutdown: number;
   exportRequestsTotal: number;
   exportFailuresTotal: number;
+  /** LiteLLM key lookups (LITELLM_MASTER_KEY set), by answer. */
+  keyInfoLookups: { found: number; not_found: number; failed: number };
+  keyInfoFailures: Record<KeyInfoFailure, number>;
   queueLength: () => number;
   queueBytes: () => number;
 }
@@ -36,6 +41,8 @@ export function createMetrics(): SidecarMetrics {
     tracesDroppedShutdown: 0,
     exportRequestsTotal: 0,
     exportFailuresTotal: 0,
+    keyInfoLookups: { found: 0, not_found: 0, failed: 0 },
+    keyInfoFailures: { unauthorized: 0, no_database: 0, timeout: 0, unreachable: 0, error: 0 },
     queueLength: () => 0,
     queueBytes: () => 0,
   };
@@ -61,6 +68,10 @@ export function renderPrometheus(m: SidecarMetrics): string {
   lines.push(`sidecar_traces_dropped_total{reason="shutdown"} ${m.tracesDroppedShutdown}`);
   add('sidecar_export_requests_total', 'counter', 'OTLP export requests sent to Langfuse (including retries).', m.exportRequestsTotal);
   add('sidecar_export_failures_total', 'counter', 'OTLP export batches that failed for good.', m.exportFailuresTotal);
+  lines.push('# HELP sidecar_key_info_lookups_total LiteLLM key lookups for attribution (LITELLM_MASTER_KEY set), by answer.', '# TYPE sidecar_key_info_lookups_total counter');
+  for (const [result, count] of Object.entries(m.keyInfoLookups)) lines.push(`sidecar_key_info_lookups_total{result="${result}"} ${count}`);
+  lines.push('# HELP sidecar_key_info_failures_total Failed LiteLLM key lookups, by reason (each pauses lookups for a while).', '# TYPE sidecar_key_info_failures_total counter');
+  for (const [reason, count] of Object.entries(m.keyInfoFailures)) lines.push(`sidecar_key_info_failures_total{reason="${reason}"} ${count}`);
   add('sidecar_export_queue_length', 'gauge', 'Exchanges waiting to be exported.', m.queueLength());
   add('sidecar_export_queue_bytes', 'gauge', 'Captured bytes held by the export queue.', m.queueBytes());
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,8 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ADMIN_PREFIX, createAdminApp } from './admin/create-admin-app';
+import { createKeyAttribution } from './attribution/key-attribution';
+import { createKeyInfoClient } from './attribution/key-info-client';
 import type { Config } from './config';
 import { createTracing } from './export/create-tracing';
 import { createMetrics, type SidecarMetrics } from './metrics';
@@ -39,7 +41,18 @@ const isAdminPath = (url: string | undefined): boolean =>
  */
 export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
   const metrics = createMetrics();
-  const tracing = createTracing(config, metrics, logger);
+  // Without Langfuse there is nothing to attribute; without a master key nothing is ever asked of LiteLLM.
+  const keyAttribution =
+    config.langfuse && config.attribution
+      ? createKeyAttribution({
+          client: createKeyInfoClient({ upstreamUrl: config.upstreamUrl, masterKey: config.attribution.masterKey, timeoutMs: 2000 }),
+          ttlMs: config.attribution.ttlMs,
+          masterKey: config.attribution.masterKey,
+          metrics,
+          logger,
+        })
+      : undefined;
+  const tracing = createTracing(config, metrics, logger, keyAttribution);
   let shuttingDown = false;
   let cuttingConnections = false;
   const forward = createForwardHandler({
@@ -54,6 +67,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
     logger,
     metrics,
     recordExchange: tracing.record,
+    noteApiKey: keyAttribution?.noteRequest,
     sampleTrace: config.langfuse && config.langfuse.sampleRate < 1 ? createTraceSampler(config.langfuse.sampleRate) : undefined,
     isCuttingConnections: () => cuttingConnections,
   });
@@ -103,6 +117,7 @@ export function createSidecar({ config, logger }: SidecarOptions): Sidecar {
     while (metrics.requestsInFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const { abandoned } = await tracing.flush(deadline);
     tracing.close();
+    keyAttribution?.close();
     return { abandonedRequests, abandonedTraces: abandoned };
   }
 

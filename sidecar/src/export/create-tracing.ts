@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { KeyAttributionService } from '../attribution/key-attribution';
 import type { Config } from '../config';
 import type { SidecarMetrics } from '../metrics';
 import type { Exchange } from '../trace/exchange';
@@ -21,7 +22,7 @@ export interface Tracing {
 
 
 /** Creates tracing from config, or a no-op when Langfuse keys are not set (the sidecar then only proxies). */
-export function createTracing(config: Config, metrics: SidecarMetrics, logger: Logger): Tracing {
+export function createTracing(config: Config, metrics: SidecarMetrics, logger: Logger, keyAttribution?: KeyAttributionService): Tracing {
   const langfuse = config.langfuse;
   if (!langfuse) {
     return { enabled: false, record: () => undefined, flush: async () => ({ abandoned: 0 }), close: () => undefined };
@@ -31,6 +32,8 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
     release: langfuse.release,
     redactMessages: config.redactMessages,
     captureMaxBytes: config.captureMaxBytes,
+    readKeyAttribution: keyAttribution?.read,
+    attributionTags: config.attribution?.defaultTags,
   });
   const sender = createOtlpSender({
     baseUrl: langfuse.baseUrl,

@@ -36,6 +36,8 @@ export interface ForwardOptions {
   metrics: SidecarMetrics;
   /** True once shutdown has given up on in-flight calls and is closing their connections. */
   isCuttingConnections?: () => boolean;
+  /** Key attribution: hashes the call's key and starts a lookup if needed, never waiting (attribution/key-attribution.ts). */
+  noteApiKey?: (headers: IncomingMessage['headers']) => string | undefined;
   /** LANGFUSE_SAMPLE_RATE's decision for a trace id (trace/sample-trace.ts); absent keeps every call. */
   sampleTrace?: (traceId: string) => boolean;
   /** Receives each finished exchange; must return at once (the export queue only enqueues). */
@@ -102,6 +104,8 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       response: createBodyCapture(captureMax),
       clientAborted: false,
     };
+    // Started now, so the answer is usually back when the trace is encoded, after the call.
+    if (traced && options.noteApiKey) exchange.apiKeyHash = options.noteApiKey(req.headers);
     let noLog = false;
     let lastChunk: Buffer | undefined;
     let finished = false;

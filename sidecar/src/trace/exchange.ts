@@ -11,6 +11,8 @@ import type { CallerSpan } from './read-traceparent';
 export interface Exchange {
   traceId: string;
   spanId: string;
+  /** SHA-256 of the LiteLLM key the call used, when key attribution is on (attribution/key-attribution.ts). */
+  apiKeyHash?: string;
   /** The caller's span this call is nested under (W3C traceparent), when the trace is the caller's. */
   callerSpan?: CallerSpan;
   method: string;

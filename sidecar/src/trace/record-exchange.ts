@@ -1,3 +1,5 @@
+import { describeAttribution } from '../attribution/describe-attribution';
+import type { KeyAttribution } from '../attribution/key-info-client';
 import { LANGFUSE_ATTRIBUTES as A } from '../export/langfuse-attributes';
 import { readHeader, stripQuery } from '../http-values';
 import type { AttributeValue, SpanRecord } from '../export/span-record';
@@ -15,6 +17,9 @@ export interface RecorderOptions {
   /** SIDECAR_REDACT_MESSAGES: never send message content, input or output, for any call. */
   redactMessages: boolean;
   captureMaxBytes: number;
+  /** What LiteLLM said of the call's key by now (LITELLM_MASTER_KEY set), and which of it to tag. */
+  readKeyAttribution?: (keyHash: string | undefined) => KeyAttribution | undefined;
+  attributionTags?: readonly string[];
 }
 
 const ROUTE_LABELS: Record<LlmRoute, string> = {
@@ -170,6 +175,9 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     meta('client_aborted', (exchange.clientAborted && !response.streamCompleted) || undefined);
     const litellm = listLitellmMetadata(exchange.responseHeaders);
     for (const key in litellm) meta(key, litellm[key]);
+    const keyInfo = options.readKeyAttribution?.(exchange.apiKeyHash);
+    const attribution = keyInfo ? describeAttribution(keyInfo, options.attributionTags ?? []) : undefined;
+    if (attribution) for (const key in attribution.metadata) meta(key, attribution.metadata[key]);
 
     // existing_trace_id joins someone else's trace: leave its name, user, session and tags alone (LiteLLM does the same).
     // Nested under a caller's span (traceparent), the trace is the caller's: it keeps its own name unless the
@@ -177,9 +185,11 @@ export function createExchangeRecorder(options: RecorderOptions): (exchange: Exc
     const caller = exchange.callerSpan;
     if (!context.existingTrace) {
       set(A.TRACE_NAME, caller ? context.traceName : (context.traceName ?? name));
-      set(A.TRACE_USER_ID, context.userId);
+      // The key's user stands in when the client named none, as LiteLLM's own logging does.
+      set(A.TRACE_USER_ID, context.userId ?? keyInfo?.userId);
       set(A.TRACE_SESSION_ID, context.sessionId);
-      if (context.tags.length > 0) attributes[A.TRACE_TAGS] = context.tags;
+      const tags = attribution ? [...new Set([...context.tags, ...attribution.tags])] : context.tags;
+      if (tags.length > 0) attributes[A.TRACE_TAGS] = tags;
       if (context.traceMetadata) {
         for (const key in context.traceMetadata) {
           const value = context.traceMetadata[key];

@@ -38,16 +38,34 @@ export function listLitellmMetadata(headers: IncomingHttpHeaders | undefined): R
   return out;
 }
 
+const bearer = (value: string | undefined): string | undefined => {
+  const token = value?.replace(/^Bearer\s+/i, '').trim();
+  return token ? token : undefined;
+};
+
 /**
- * A short one-way hash of the caller's API key (Bearer token, `x-api-key`, `api-key`, or `x-goog-api-key` on the
- * Gemini pass-through): enough to group
- * spend per key in Langfuse, useless for calling anything. The key itself never leaves the process.
+ * The LiteLLM key a call authenticates with, read in LiteLLM's own order (proxy/auth/user_api_key_auth.py
+ * get_api_key): `x-litellm-api-key` (its default custom key header, used when Authorization carries a provider's
+ * key), then the Bearer token, Azure's `api-key`, Anthropic's `x-api-key`, Google AI Studio's `x-goog-api-key`
+ * and Azure APIM's `Ocp-Apim-Subscription-Key`. Never logged or exported: only hashed.
+ */
+export function readApiKey(headers: IncomingHttpHeaders): string | undefined {
+  return (
+    bearer(readHeader(headers, 'x-litellm-api-key')) ??
+    bearer(readHeader(headers, 'authorization')) ??
+    readHeader(headers, 'api-key') ??
+    readHeader(headers, 'x-api-key') ??
+    readHeader(headers, 'x-goog-api-key') ??
+    readHeader(headers, 'ocp-apim-subscription-key')
+  );
+}
+
+/**
+ * A short one-way hash of the caller's API key (readApiKey): enough to group spend per key in Langfuse, useless
+ * for calling anything. The key itself never leaves the process.
  */
 export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
-  const authorization = headers.authorization;
-  let key: string | undefined;
-  if (typeof authorization === 'string') key = authorization.replace(/^Bearer\s+/i, '').trim();
-  key ||= (headers['x-api-key'] as string | undefined) ?? (headers['api-key'] as string | undefined) ?? (headers['x-goog-api-key'] as string | undefined);
+  const key = readApiKey(headers);
   if (!key) return undefined;
   let hash = recentKeyHashes.get(key);
   if (hash === undefined) {

@@ -16,7 +16,14 @@ describe('the sidecar environment in docker-compose.yml', () => {
     const defaults = loadConfig({ LITELLM_BASE_URL: 'http://litellm:4000' });
     expect(config.upstreamUrl.href).toBe('http://litellm:4000/');
     expect(config.port).toBe(4000);
-    expect({ ...config, langfuse: undefined, logFormat: 'auto' }).toEqual({ ...defaults, langfuse: undefined });
+    expect({ ...config, langfuse: undefined, attribution: undefined, logFormat: 'auto' }).toEqual({ ...defaults, langfuse: undefined });
+  });
+
+  it("attributes keys through LiteLLM's database with the same master key LiteLLM gets", () => {
+    const sidecar = loadConfig(resolveServiceEnv('sidecar', { LITELLM_MASTER_KEY: 'sk-team-master' }));
+    expect(sidecar.attribution).toEqual({ masterKey: 'sk-team-master', ttlMs: 300_000, defaultTags: ['user_api_key_alias', 'user_api_key_team_alias'] });
+    expect(resolveServiceEnv('litellm', { LITELLM_MASTER_KEY: 'sk-team-master' }).LITELLM_MASTER_KEY).toBe('sk-team-master');
+    expect(resolveServiceEnv('litellm').DATABASE_URL).toMatch(/^postgres/);
   });
 
   it('traces to the local Langfuse of the profile by default, with the keys that profile creates', () => {
