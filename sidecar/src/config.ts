@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadProjectsFile, type ProjectsConfig } from './projects/projects-file';
 
 /** Environment variables are strings; these helpers parse them once, with defaults in the schema. */
 const envBoolean = (fallback: boolean) =>
@@ -133,6 +134,11 @@ const envSchema = z.object({
   LANGFUSE_RELEASE: optionalString,
   // The Langfuse SDKs' variable; the same rate on the same trace id keeps or drops a call with its caller.
   LANGFUSE_SAMPLE_RATE: envRatio(1),
+  // Per-project routing (docs/attribution.md): a routing file, and LiteLLM's per-request Langfuse credentials.
+  SIDECAR_PROJECTS_FILE: optionalString,
+  SIDECAR_REQUEST_PROJECTS: envBoolean(true),
+  SIDECAR_REQUEST_PROJECT_HOSTS: optionalString,
+  SIDECAR_MAX_REQUEST_PROJECTS: envInteger(8, 0, 256),
   SIDECAR_TRACE_ALL_ROUTES: envBoolean(false),
   SIDECAR_REDACT_MESSAGES: envBoolean(false),
   SIDECAR_CAPTURE_MAX_BYTES: envInteger(1024 * 1024, 0, 256 * 1024 * 1024),
@@ -183,6 +189,15 @@ export interface AttributionOptions {
   defaultTags: string[];
 }
 
+/** LiteLLM's per-request Langfuse credentials (`langfuse_public_key`, `langfuse_secret_key`, `langfuse_host`). */
+export interface RequestProjectOptions {
+  enabled: boolean;
+  /** Origins a request may name as `langfuse_host`; the default Langfuse's origin unless listed otherwise. */
+  allowedOrigins: string[];
+  /** Export lanes opened for per-request projects at most (each bounded like the default one). */
+  maxLanes: number;
+}
+
 /** The sidecar's whole configuration, parsed once at start-up. */
 export interface Config {
   port: number;
@@ -190,6 +205,9 @@ export interface Config {
   upstreamUrl: URL;
   langfuse?: LangfuseOptions;
   attribution?: AttributionOptions;
+  /** The routing file's projects and routes (SIDECAR_PROJECTS_FILE). */
+  projects?: ProjectsConfig;
+  requestProjects: RequestProjectOptions;
   traceAllRoutes: boolean;
   redactMessages: boolean;
   captureMaxBytes: number;
@@ -224,9 +242,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const missing = publicKey ? 'LANGFUSE_SECRET_KEY' : 'LANGFUSE_PUBLIC_KEY';
     problems.push(`${missing}: is required when ${missing === 'LANGFUSE_SECRET_KEY' ? 'LANGFUSE_PUBLIC_KEY' : 'LANGFUSE_SECRET_KEY'} is set (set both to trace, neither to only proxy)`);
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const e = parsed.data;
-  const langfuseBaseUrl = e.LANGFUSE_BASE_URL ?? e.LANGFUSE_HOST ?? 'https://cloud.langfuse.com';
+  const e = parsed.success ? parsed.data : undefined;
+  const langfuseBaseUrl = e?.LANGFUSE_BASE_URL ?? e?.LANGFUSE_HOST ?? 'https://cloud.langfuse.com';
+  let projects: ProjectsConfig | undefined;
+  if (e?.SIDECAR_PROJECTS_FILE) {
+    if (!publicKey || !secretKey) problems.push('SIDECAR_PROJECTS_FILE: needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY too (the project for calls no route matches)');
+    const loaded = loadProjectsFile(e.SIDECAR_PROJECTS_FILE, env, langfuseBaseUrl);
+    problems.push(...loaded.problems);
+    projects = loaded.config;
+  }
+  const allowedOrigins: string[] = [];
+  for (const origin of (e?.SIDECAR_REQUEST_PROJECT_HOSTS ?? langfuseBaseUrl).split(',').map((item) => item.trim()).filter(Boolean)) {
+    try {
+      allowedOrigins.push(new URL(origin).origin);
+    } catch {
+      problems.push(`SIDECAR_REQUEST_PROJECT_HOSTS: "${maskUrlCredentials(origin)}" is not a URL (list origins such as https://cloud.langfuse.com, comma-separated)`);
+    }
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -243,6 +276,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
           }
         : undefined,
     attribution: e.LITELLM_MASTER_KEY ? { masterKey: e.LITELLM_MASTER_KEY, ttlMs: e.SIDECAR_KEY_INFO_TTL_MS, defaultTags: e.SIDECAR_LANGFUSE_DEFAULT_TAGS } : undefined,
+    projects,
+    requestProjects: { enabled: e.SIDECAR_REQUEST_PROJECTS, allowedOrigins, maxLanes: e.SIDECAR_MAX_REQUEST_PROJECTS },
     traceAllRoutes: e.SIDECAR_TRACE_ALL_ROUTES,
     redactMessages: e.SIDECAR_REDACT_MESSAGES,
     captureMaxBytes: e.SIDECAR_CAPTURE_MAX_BYTES,

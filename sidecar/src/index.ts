@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig, maskUrlCredentials, type Config } from './config';
 import { createLogger } from './logger';
+import { totalOf } from './metrics';
 import { createSidecar } from './sidecar';
 
 /** Entry point: parse config once, start listening, drain on SIGTERM/SIGINT. */
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       .shutdown()
       .then((report) => {
         const level = report.abandonedRequests > 0 || report.abandonedTraces > 0 ? 'warn' : 'info';
-        logger[level]({ ...report, tracesExported: sidecar.metrics.tracesExportedTotal, tracesDropped: sidecar.metrics.tracesDroppedTotal }, 'stopped');
+        logger[level]({ ...report, tracesExported: totalOf(sidecar.metrics, 'tracesExportedTotal'), tracesDropped: totalOf(sidecar.metrics, 'tracesDroppedTotal') + sidecar.metrics.tracesDroppedProjectRefused }, 'stopped');
         logger.flush();
         process.exit(0);
       })

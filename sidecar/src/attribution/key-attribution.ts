@@ -23,6 +23,8 @@ export interface KeyAttributionService {
   noteRequest: (headers: IncomingHttpHeaders) => string | undefined;
   /** When the call's trace is encoded: what is known of the key by then (a lookup still out gives nothing). */
   read: (keyHash: string | undefined) => KeyAttribution | undefined;
+  /** A lookup for this key is out: routing by key or team may wait for it (projects/route-exchange.ts). */
+  isPending: (keyHash: string | undefined) => boolean;
   close: () => void;
 }
 
@@ -140,6 +142,7 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
       return hash;
     },
     read: (keyHash) => (keyHash === undefined ? undefined : entries.get(keyHash)?.value),
+    isPending: (keyHash) => keyHash !== undefined && entries.get(keyHash)?.pending === true,
     close() {
       warning.flush();
       client.close();

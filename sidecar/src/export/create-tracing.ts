@@ -2,15 +2,12 @@ import type { Logger } from 'pino';
 import type { KeyAttributionService } from '../attribution/key-attribution';
 import type { Config } from '../config';
 import type { SidecarMetrics } from '../metrics';
+import { createProjectLanes } from '../projects/project-lanes';
+import { createExchangeRouter } from '../projects/route-exchange';
 import type { Exchange } from '../trace/exchange';
-import { SIDECAR_VERSION } from '../version';
 import { createExchangeRecorder } from '../trace/record-exchange';
-import { createExportQueue } from './export-queue';
-import { createOtlpBatchEncoder } from './otlp-batch';
-import { appendSpan } from './otlp-proto';
-import { createOtlpSender } from './send-otlp';
 
-/** The tracing side of the sidecar: record → queue → encode → send. */
+/** The tracing side of the sidecar: record → route to the project's lane → queue → encode → send. */
 export interface Tracing {
   enabled: boolean;
   /** Hands a finished exchange over; O(1), never throws. */
@@ -19,7 +16,6 @@ export interface Tracing {
   flush: (deadlineMs: number) => Promise<{ abandoned: number }>;
   close: () => void;
 }
-
 
 /** Creates tracing from config, or a no-op when Langfuse keys are not set (the sidecar then only proxies). */
 export function createTracing(config: Config, metrics: SidecarMetrics, logger: Logger, keyAttribution?: KeyAttributionService): Tracing {
@@ -35,39 +31,30 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
     readKeyAttribution: keyAttribution?.read,
     attributionTags: config.attribution?.defaultTags,
   });
-  const sender = createOtlpSender({
-    baseUrl: langfuse.baseUrl,
-    publicKey: langfuse.publicKey,
-    secretKey: langfuse.secretKey,
-    timeoutMs: config.export.timeoutMs,
-    onAttempt: () => {
-      metrics.exportRequestsTotal++;
-    },
-  });
-  const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', sdkVersion: SIDECAR_VERSION, publicKey: langfuse.publicKey });
-  const queue = createExportQueue({
-    ...config.export,
-    encodeExchange: (exchange, batch) => {
-      appendSpan(batch, recordExchange(exchange));
-      return true;
-    },
-    createBatch: encoder.createBatch,
-    finishBatch: encoder.finishBatch,
-    releaseBatch: encoder.releaseBatch,
-    sender,
+  metrics.publicKey = langfuse.publicKey;
+  const lanes = createProjectLanes({
+    defaultProject: { baseUrl: langfuse.baseUrl, publicKey: langfuse.publicKey, secretKey: langfuse.secretKey },
+    namedProjects: config.projects?.projects ?? [],
+    requestProjects: config.requestProjects,
+    exportOptions: config.export,
+    recordExchange,
     metrics,
     logger,
   });
+  const router = createExchangeRouter({ lanes, routes: config.projects?.routes ?? [], requestProjects: config.requestProjects.enabled, keyAttribution, metrics, logger });
   return {
     enabled: true,
     record: (exchange) => {
       try {
-        queue.enqueue(exchange);
+        router.route(exchange);
       } catch (error) {
         logger.error({ err: error }, 'could not queue a trace');
       }
     },
-    flush: (deadlineMs) => queue.flush(deadlineMs),
-    close: () => sender.close(),
+    flush: (deadlineMs) => {
+      router.drain();
+      return lanes.flush(deadlineMs);
+    },
+    close: () => lanes.close(),
   };
 }

@@ -265,6 +265,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       exchange.traceId = early.traceId ?? createRandomTraceId();
       exchange.spanId = createRandomSpanId();
       if (early.callerSpan) exchange.callerSpan = early.callerSpan;
+      if (early.requestProject) exchange.requestProject = early.requestProject;
       // Sampled out: as no-log, with no x-langfuse-trace-id either (it would name a trace that never arrives).
       if (!noLog && options.sampleTrace && !options.sampleTrace(exchange.traceId)) {
         noLog = true;

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyCapture } from '../capture/capture-body';
 import type { LlmRoute } from '../interpret/types';
 import type { UpstreamFailure } from '../proxy/upstream-errors';
+import type { RequestProject } from './read-trace-context';
 import type { CallerSpan } from './read-traceparent';
 
 /**
@@ -11,6 +12,8 @@ import type { CallerSpan } from './read-traceparent';
 export interface Exchange {
   traceId: string;
   spanId: string;
+  /** LiteLLM's per-request Langfuse credentials from the body: the project this call's trace goes to. */
+  requestProject?: RequestProject;
   /** SHA-256 of the LiteLLM key the call used, when key attribution is on (attribution/key-attribution.ts). */
   apiKeyHash?: string;
   /** The caller's span this call is nested under (W3C traceparent), when the trace is the caller's. */

@@ -43,7 +43,12 @@ function describeRawBody(body: Buffer, truncated: boolean, totalBytes: number, c
 // 5 µs either way on a 1 KB chat call); above, lifting wins by far (a 1 MiB prompt: 5 ms to 60 µs).
 const LIFT_PROMPT_MIN_BYTES = 8 * 1024;
 
-export function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
+/**
+ * The request body as JSON (a form's fields for multipart uploads), with a large prompt lifted out as its bytes
+ * instead of parsed (lift-prompt.ts); undefined when the body is not JSON. The body parsed early (to read a trace
+ * id before the response head) is reused.
+ */
+export function readRequestJson(exchange: Exchange): { json: unknown; prompt?: Buffer } {
   const contentType = readHeader(exchange.requestHeaders, 'content-type');
   let json = exchange.requestJson;
   let prompt: Buffer | undefined;
@@ -62,6 +67,12 @@ export function readRequestFacts(exchange: Exchange): { facts: RequestFacts; jso
   if (json === undefined && exchange.route && contentType?.startsWith('multipart/form-data')) {
     json = parseMultipartFields(readCapturedBody(exchange.request), contentType, exchange.request.truncated);
   }
+  return { json, prompt };
+}
+
+export function readRequestFacts(exchange: Exchange): { facts: RequestFacts; json: unknown; context: TraceContext } {
+  const contentType = readHeader(exchange.requestHeaders, 'content-type');
+  const { json, prompt } = readRequestJson(exchange);
   const context = readTraceContext(exchange.requestHeaders, json);
   let facts: RequestFacts;
   if (exchange.route && json !== undefined) {

@@ -22,6 +22,8 @@ export interface TraceContext {
   version?: string;
   release?: string;
   traceMetadata?: Record<string, unknown>;
+  /** LiteLLM's per-request Langfuse credentials: this call's trace goes to that project. */
+  requestProject?: RequestProject;
   /** The Langfuse prompt version the call used (LiteLLM's `metadata.prompt`). */
   prompt?: PromptLink;
   maskInput: boolean;
@@ -32,6 +34,27 @@ export interface TraceContext {
 }
 
 type Json = Record<string, unknown>;
+
+/** Credentials a request carries for its own Langfuse project (never logged, exported or counted by secret). */
+export interface RequestProject {
+  publicKey: string;
+  secretKey: string;
+  host?: string;
+}
+
+/**
+ * LiteLLM's per-request Langfuse credentials (litellm_core_utils/initialize_dynamic_callback_params.py): top-level
+ * body keys first, then the request's metadata; `langfuse_secret` is the older name of `langfuse_secret_key`.
+ * Both keys are needed: a public key alone cannot authenticate, so the call stays with the default project.
+ */
+function readRequestProject(body: Json | undefined, metadata: Json): RequestProject | undefined {
+  const pick = (name: string) => asString(body?.[name]) ?? asString(metadata[name]);
+  const publicKey = pick('langfuse_public_key');
+  const secretKey = pick('langfuse_secret_key') ?? pick('langfuse_secret');
+  if (publicKey === undefined || secretKey === undefined) return undefined;
+  const host = pick('langfuse_host');
+  return host === undefined ? { publicKey, secretKey } : { publicKey, secretKey, host };
+}
 
 /** A Langfuse prompt version, by name and version number: what Langfuse links a generation to. */
 export interface PromptLink {
@@ -103,11 +126,14 @@ export function parseJsonBytes(body: Buffer): unknown {
 
 const TRACE_ID_BYTES = Buffer.from('trace_id');
 const NO_LOG_BYTES = Buffer.from('no-log');
-const MARKER_MAX = Math.max(TRACE_ID_BYTES.length, NO_LOG_BYTES.length);
+// Per-request project credentials decide the call's export lane, so they too are read before the call ends.
+const PUBLIC_KEY_BYTES = Buffer.from('langfuse_public_key');
+const MARKER_MAX = Math.max(TRACE_ID_BYTES.length, NO_LOG_BYTES.length, PUBLIC_KEY_BYTES.length);
 // Each marker is found through its rarest byte ('_' and '-'): indexOf(byte) is a memchr, where
 // Buffer#includes(marker) starts from 't' or 'n', letters every prose prompt is full of.
 const TRACE_ID_ANCHOR = TRACE_ID_BYTES.indexOf('_');
 const NO_LOG_ANCHOR = NO_LOG_BYTES.indexOf('-');
+const PUBLIC_KEY_ANCHOR = PUBLIC_KEY_BYTES.indexOf('_');
 
 /** True when `marker` occurs in `haystack`, searched from the marker's byte at `anchor`. */
 function containsMarker(haystack: Buffer, marker: Buffer, anchor: number): boolean {
@@ -122,7 +148,8 @@ function containsMarker(haystack: Buffer, marker: Buffer, anchor: number): boole
   return false;
 }
 
-const carriesMarker = (bytes: Buffer): boolean => containsMarker(bytes, TRACE_ID_BYTES, TRACE_ID_ANCHOR) || containsMarker(bytes, NO_LOG_BYTES, NO_LOG_ANCHOR);
+const carriesMarker = (bytes: Buffer): boolean =>
+  containsMarker(bytes, TRACE_ID_BYTES, TRACE_ID_ANCHOR) || containsMarker(bytes, NO_LOG_BYTES, NO_LOG_ANCHOR) || containsMarker(bytes, PUBLIC_KEY_BYTES, PUBLIC_KEY_ANCHOR);
 
 /** True when the request body may name a trace id or ask for no logging, so it is worth parsing before the response starts. */
 function mayCarryTraceDirectives(capture: BodyCapture): boolean {
@@ -173,6 +200,7 @@ export function readTraceContext(headers: IncomingHttpHeaders, body: unknown): T
     release: asString(metadata.trace_release) ?? asString(metadata.release),
     traceMetadata: parseTraceMetadata(metadata.trace_metadata),
     prompt: readPromptLink(metadata.prompt),
+    requestProject: readRequestProject(json, metadata),
     maskInput: asBoolean(metadata.mask_input),
     maskOutput: asBoolean(metadata.mask_output),
     redactMessages: asBoolean(readHeader(headers, 'x-litellm-enable-message-redaction')),
@@ -185,6 +213,8 @@ export interface EarlyTraceDecision {
   traceId?: string;
   /** The caller's span, when the call joins the caller's trace (see decideTraceEarly). */
   callerSpan?: CallerSpan;
+  /** LiteLLM's per-request Langfuse credentials, when the body carries them. */
+  requestProject?: RequestProject;
   noLog: boolean;
   /** The parsed body when it had to be parsed, so the recorder does not parse it again. */
   json?: unknown;
@@ -210,6 +240,7 @@ export function decideTraceEarly(headers: IncomingHttpHeaders, request: BodyCapt
     const json = parseJsonBody(request);
     const context = readTraceContext(headers, json);
     decision = { traceId: context.traceId, noLog: context.noLog, json };
+    if (context.requestProject) decision.requestProject = context.requestProject;
   }
   if (caller && (decision.traceId === undefined || decision.traceId === caller.traceId)) {
     decision.traceId = caller.traceId;

@@ -16,7 +16,10 @@ describe('the sidecar environment in docker-compose.yml', () => {
     const defaults = loadConfig({ LITELLM_BASE_URL: 'http://litellm:4000' });
     expect(config.upstreamUrl.href).toBe('http://litellm:4000/');
     expect(config.port).toBe(4000);
-    expect({ ...config, langfuse: undefined, attribution: undefined, logFormat: 'auto' }).toEqual({ ...defaults, langfuse: undefined });
+    // Per-request projects may only name the default Langfuse's origin, whichever it is.
+    expect(config.requestProjects.allowedOrigins).toEqual(['http://langfuse-web:3000']);
+    const withoutOrigins = (c: typeof config) => ({ ...c.requestProjects, allowedOrigins: [] });
+    expect({ ...config, langfuse: undefined, attribution: undefined, logFormat: 'auto', requestProjects: withoutOrigins(config) }).toEqual({ ...defaults, langfuse: undefined, requestProjects: withoutOrigins(defaults) });
   });
 
   it("attributes keys through LiteLLM's database with the same master key LiteLLM gets", () => {
