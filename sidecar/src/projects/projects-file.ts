@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 
 /** A Langfuse project the sidecar may send traces to: where, and as whom. */
@@ -71,7 +72,7 @@ export function loadProjectsFile(path: string, env: NodeJS.ProcessEnv, defaultBa
     const source = readFileSync(path, 'utf8');
     // YAML is loaded only here, so the sidecar pays for the parser only when it has such a file.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    raw = /\.ya?ml$/i.test(path) ? (require('yaml') as typeof import('yaml')).parse(source) : JSON.parse(source);
+    raw = /\.ya?ml$/i.test(path) ? (require('yaml') as typeof Yaml).parse(source) : JSON.parse(source);
   } catch (error) {
     return { problems: [`${where}: cannot be read as ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`] };
   }
