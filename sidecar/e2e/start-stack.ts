@@ -62,6 +62,8 @@ export interface StartVariant {
   logName?: string;
   /** LiteLLM command-line flags replacing the stack's `--num_workers 1`. */
   litellmArgs?: string[];
+  /** Extra environment for the sidecar (its settings under test). */
+  env?: Record<string, string>;
 }
 
 /** Starts LiteLLM Proxy from the e2e virtualenv with the test config, on 127.0.0.1 and offline. */
@@ -136,6 +138,7 @@ export async function startSidecar(litellmUrl: string, langfuseUrl: string, logD
       SIDECAR_EXPORT_INTERVAL_MS: '50',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
+      ...variant.env,
     },
     logFile: join(logDir, variant.logName ?? 'sidecar.log'),
     onLine: (line) => {

@@ -105,16 +105,28 @@ export function createKeyInfoClient(options: KeyInfoClientOptions) {
     });
   }
 
+  /**
+   * LiteLLM 1.110.2 without a database answers /key/info with a bare 500 ("Details are in the proxy server logs");
+   * its readiness check says which it is (`"db": "Not connected"`), so the warning can name the cause.
+   */
+  async function explainServerError(answer: KeyInfoAnswer<unknown>): Promise<KeyInfoAnswer<never>> {
+    if (answer.ok || answer.notFound) return answer as KeyInfoAnswer<never>;
+    if (answer.failure !== 'error' || (answer.status ?? 0) < 500) return answer;
+    const readiness = await get('/health/readiness');
+    const db = readiness.ok ? asObject(readiness.value)?.db : undefined;
+    return typeof db === 'string' && db.toLowerCase() !== 'connected' ? { ok: false, failure: 'no_database', status: answer.status } : answer;
+  }
+
   return {
     async fetchKey(keyHash: string): Promise<KeyInfoAnswer<KeyAttribution>> {
       const answer = await get(`/key/info?key=${encodeURIComponent(keyHash)}`);
-      if (!answer.ok) return answer;
+      if (!answer.ok) return explainServerError(answer);
       const attribution = readKeyInfo(keyHash, answer.value);
       return attribution ? { ok: true, value: attribution } : { ok: false, failure: 'error' };
     },
     async fetchTeamAlias(teamId: string): Promise<KeyInfoAnswer<string | undefined>> {
       const answer = await get(`/team/info?team_id=${encodeURIComponent(teamId)}&key_limit=1`);
-      return answer.ok ? { ok: true, value: readTeamAlias(answer.value) } : answer;
+      return answer.ok ? { ok: true, value: readTeamAlias(answer.value) } : explainServerError(answer);
     },
     close: () => agent.destroy(),
   };
