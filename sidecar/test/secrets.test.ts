@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chatCompletion, chatStreamEvents, sendJson, sendSse, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
 import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { findClosedPort, postJson, readMetric, sendRequest, waitUntil } from './support/http-client';
@@ -130,5 +133,50 @@ describe('secrets never reach Langfuse or the logs', () => {
     expect(readMetadata(other).api_key_hash).not.toBe(hash);
     expect(readMetadata(none).api_key_hash).toBeUndefined();
     for (const request of langfuse.requests) expect(request.body).not.toContain('sk-group-key-');
+  });
+});
+
+describe("issue 13's secrets: the master key, per-request Langfuse keys and the routing file's secrets", () => {
+  test('none reaches an export body, a log line, a metric or another project; each secret only in its own Authorization', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sidecar-secrets-'));
+    const fake = await startFakeLitellm((req, _body, res) => {
+      if (req.url?.startsWith('/key/info')) return sendJson(res, 200, { key: 'h', info: { key_alias: 'team-key', team_id: null, metadata: {} } });
+      sendJson(res, 200, chatCompletion('ok'));
+    });
+    const defaultProject = await startFakeLangfuse();
+    const other = await startFakeLangfuse();
+    const file = join(dir, 'projects.json');
+    writeFileSync(file, JSON.stringify({ projects: [{ name: 'team', public_key: 'pk-lf-team', secret_key_env: 'TEAM_SECRET', base_url: other.url }], routes: [{ project: 'team', key_alias: 'team-key' }] }));
+    const markers = { master: 'sk-MARKER-master-0020', request: 'sk-lf-MARKER-request-0021', file: 'sk-lf-MARKER-file-0022' };
+    const sidecar = await startSidecar(fake.url, defaultProject.url, {
+      LOG_LEVEL: 'trace',
+      SIDECAR_TRACE_ALL_ROUTES: 'true',
+      LITELLM_MASTER_KEY: markers.master,
+      SIDECAR_PROJECTS_FILE: file,
+      TEAM_SECRET: markers.file,
+      SIDECAR_REQUEST_PROJECT_HOSTS: `${defaultProject.url},${other.url}`,
+    });
+    try {
+      const perRequest = { langfuse_public_key: 'pk-lf-req', langfuse_secret_key: markers.request, langfuse_host: other.url };
+      const calls = [
+        await postJson(sidecar.url, '/v1/chat/completions', { model: 'm', messages: [], metadata: perRequest }, { authorization: 'Bearer sk-client-1' }),
+        await postJson(sidecar.url, '/v1/chat/completions', { model: 'm', messages: [], metadata: { trace_metadata: { note: 'plain' } } }, { authorization: 'Bearer sk-client-2' }),
+        // A route traced as it is (SIDECAR_TRACE_ALL_ROUTES): the credentials in its body are redacted.
+        await postJson(sidecar.url, '/team/callback', { callback_vars: perRequest }, { authorization: `Bearer ${markers.master}` }),
+      ];
+      await waitUntil(() => other.spans().length >= 1 && defaultProject.spans().length + other.spans().length >= 3, 'the traces of every call');
+      for (const response of calls) expect(response.status).toBe(200);
+      const metrics = (await sendRequest(sidecar.url, { path: '/_sidecar/metrics' })).body.toString('utf8');
+      const output = [collectOutput(defaultProject, [sidecar]), collectOutput(other, []), metrics].join('\n');
+      for (const marker of Object.values(markers)) expect(output).not.toContain(marker);
+      for (const request of other.requests) expect([`Basic ${Buffer.from(`pk-lf-req:${markers.request}`).toString('base64')}`, `Basic ${Buffer.from(`pk-lf-team:${markers.file}`).toString('base64')}`]).toContain(request.headers.authorization);
+      for (const request of defaultProject.requests) expect(request.headers.authorization).toBe(`Basic ${Buffer.from('pk-lf-test:sk-lf-test-secret').toString('base64')}`);
+    } finally {
+      await sidecar.close();
+      await fake.close();
+      await defaultProject.close();
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
