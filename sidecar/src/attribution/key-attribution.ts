@@ -79,6 +79,8 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
   function fail(failure: KeyInfoFailure, status: number | undefined): void {
     metrics.keyInfoLookups.failed++;
     metrics.keyInfoFailures[failure]++;
+    // A LiteLLM without a database will not grow one in 30 s: it is asked again only every 10 minutes.
+    if (failure === 'no_database') pauseMs = MAX_PAUSE_MS;
     pausedUntil = Date.now() + pauseMs;
     warning.note(failure, 1, { status, pausedForMs: pauseMs, hint: failure === 'unauthorized' ? 'LITELLM_MASTER_KEY was refused' : failure === 'no_database' ? 'LiteLLM has no database, so it has no virtual keys to describe' : undefined });
     pauseMs = Math.min(MAX_PAUSE_MS, pauseMs * 2);
