@@ -1,120 +1,9 @@
 import { z } from 'zod';
+import { envBoolean, envInteger, envLangfuseEnvironment, envRatio, envTagKeys, envUrl, maskUrlCredentials, optionalString } from './config-values';
+import { readOtlpExporterEnv, type OtlpExporterEnv } from './export/otlp-exporter-env';
 import { loadProjectsFile, type ProjectsConfig } from './projects/projects-file';
 
-/** Environment variables are strings; these helpers parse them once, with defaults in the schema. */
-const envBoolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'TRUE', 'FALSE', 'True', 'False'])
-    .optional()
-    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value.toLowerCase())));
-
-const envInteger = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-/**
- * A URL as it may appear in a log line or an error message: a `user:password@` part (a Langfuse behind a
- * basic-auth proxy, say) is masked, since logs are read by more people than the environment.
- */
-export function maskUrlCredentials(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (!url.username && !url.password) return raw;
-    url.username = '***';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return raw.replace(/\/\/[^/?#]*@/, '//***@');
-  }
-}
-
-const envUrl = (fallback?: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const raw = value === undefined || value.trim() === '' ? fallback : value.trim();
-      if (raw === undefined) return undefined;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${maskUrlCredentials(raw)}"` });
-        return z.NEVER;
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${maskUrlCredentials(raw)}"` });
-        return z.NEVER;
-      }
-      return raw.replace(/\/+$/, '');
-    });
-
-const envRatio = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
-        ctx.addIssue({ code: 'custom', message: `must be a number from 0 to 1 (the share of traces kept), got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
-
-/**
- * Langfuse's rule for environment names (langfuse/langfuse, packages/shared/src/server/ingestion/types.ts): lowercase
- * a-z, 0-9, `-` and `_`, at most 40 characters, not starting with "langfuse". Langfuse lowercases what it receives
- * and silently stores anything else as "default", so the rule is applied here, where a wrong value can still be
- * refused with a message.
- */
-const LANGFUSE_ENVIRONMENT_RULE = /^(?!langfuse)[a-z0-9_-]{1,40}$/;
-
-const envLangfuseEnvironment = optionalString.transform((value, ctx) => {
-  if (value === undefined) return undefined;
-  const lowered = value.toLowerCase();
-  if (!LANGFUSE_ENVIRONMENT_RULE.test(lowered)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be at most 40 characters of a-z, 0-9, "-" and "_", not starting with "langfuse" (Langfuse's rule: it would store "${value}" as "default")`,
-    });
-    return z.NEVER;
-  }
-  return lowered;
-});
-
-/** The attribution metadata keys (LiteLLM's names) that SIDECAR_LANGFUSE_DEFAULT_TAGS may turn into `key:value` tags. */
-export const ATTRIBUTION_TAG_KEYS = ['user_api_key_alias', 'user_api_key_team_alias', 'user_api_key_team_id', 'user_api_key_user_id', 'user_api_key_org_id'] as const;
-
-const envTagKeys = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const keys = (value ?? fallback).split(',').map((key) => key.trim()).filter(Boolean);
-      const unknown = keys.filter((key) => !(ATTRIBUTION_TAG_KEYS as readonly string[]).includes(key));
-      if (unknown.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `names ${unknown.map((key) => `"${key}"`).join(', ')}; allowed: ${ATTRIBUTION_TAG_KEYS.join(', ')}` });
-        return z.NEVER;
-      }
-      return keys;
-    });
+export { ATTRIBUTION_TAG_KEYS, maskUrlCredentials } from './config-values';
 
 /** Every variable the sidecar reads; README.md and env.example document the same list. */
 const envSchema = z.object({
@@ -163,8 +52,15 @@ const envSchema = z.object({
 /** Langfuse credentials and where to send traces; absent when tracing is off. */
 export interface LangfuseOptions {
   baseUrl: string;
-  publicKey: string;
-  secretKey: string;
+  /** Absent only when an OTLP endpoint is set: a Collector in between then authenticates to Langfuse. */
+  publicKey?: string;
+  secretKey?: string;
+  /** Where the default project's traces go: Langfuse's OTLP route, or OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT. */
+  tracesUrl: string;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)HEADERS, for that endpoint. */
+  headers: Record<string, string>;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION, for every project's exports. */
+  compression: 'gzip' | 'none';
   environment?: string;
   release?: string;
   /** Share of traces kept, decided from the trace id (trace/sample-trace.ts); 1 keeps every call. */
@@ -244,9 +140,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const e = parsed.success ? parsed.data : undefined;
   const langfuseBaseUrl = e?.LANGFUSE_BASE_URL ?? e?.LANGFUSE_HOST ?? 'https://cloud.langfuse.com';
+  const otlp = readOtlpExporterEnv(env);
+  problems.push(...otlp.problems);
+  const exporter: OtlpExporterEnv = otlp.exporter;
+  const tracing = Boolean(publicKey && secretKey) || exporter.tracesUrl !== undefined;
   let projects: ProjectsConfig | undefined;
   if (e?.SIDECAR_PROJECTS_FILE) {
-    if (!publicKey || !secretKey) problems.push('SIDECAR_PROJECTS_FILE: needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY too (the project for calls no route matches)');
+    if (!tracing) problems.push('SIDECAR_PROJECTS_FILE: needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (or an OTLP endpoint) too: the project for calls no route matches');
     const loaded = loadProjectsFile(e.SIDECAR_PROJECTS_FILE, env, langfuseBaseUrl);
     problems.push(...loaded.problems);
     projects = loaded.config;
@@ -264,17 +164,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: e.PORT,
     host: e.HOST,
     upstreamUrl: new URL(e.LITELLM_BASE_URL as string),
-    langfuse:
-      e.LANGFUSE_PUBLIC_KEY && e.LANGFUSE_SECRET_KEY
-        ? {
-            baseUrl: langfuseBaseUrl,
-            publicKey: e.LANGFUSE_PUBLIC_KEY,
-            secretKey: e.LANGFUSE_SECRET_KEY,
-            environment: e.LANGFUSE_TRACING_ENVIRONMENT,
-            release: e.LANGFUSE_RELEASE,
-            sampleRate: e.LANGFUSE_SAMPLE_RATE,
-          }
-        : undefined,
+    langfuse: tracing
+      ? {
+          baseUrl: langfuseBaseUrl,
+          publicKey: e.LANGFUSE_PUBLIC_KEY,
+          secretKey: e.LANGFUSE_SECRET_KEY,
+          tracesUrl: exporter.tracesUrl ?? `${langfuseBaseUrl}/api/public/otel/v1/traces`,
+          headers: exporter.headers,
+          compression: exporter.compression,
+          environment: e.LANGFUSE_TRACING_ENVIRONMENT,
+          release: e.LANGFUSE_RELEASE,
+          sampleRate: e.LANGFUSE_SAMPLE_RATE,
+        }
+      : undefined,
     attribution: e.LITELLM_MASTER_KEY ? { masterKey: e.LITELLM_MASTER_KEY, ttlMs: e.SIDECAR_KEY_INFO_TTL_MS, defaultTags: e.SIDECAR_LANGFUSE_DEFAULT_TAGS } : undefined,
     projects,
     requestProjects: { enabled: e.SIDECAR_REQUEST_PROJECTS, allowedOrigins, maxLanes: e.SIDECAR_MAX_REQUEST_PROJECTS },
@@ -291,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       intervalMs: e.SIDECAR_EXPORT_INTERVAL_MS,
       queueMax: e.SIDECAR_EXPORT_QUEUE_MAX,
       queueMaxBytes: e.SIDECAR_EXPORT_QUEUE_MAX_BYTES,
-      timeoutMs: e.SIDECAR_EXPORT_TIMEOUT_MS,
+      timeoutMs: exporter.timeoutMs ?? e.SIDECAR_EXPORT_TIMEOUT_MS,
       concurrency: e.SIDECAR_EXPORT_CONCURRENCY,
     },
     logLevel: e.LOG_LEVEL,

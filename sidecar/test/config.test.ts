@@ -40,7 +40,7 @@ describe('loadConfig', () => {
 
   test('both keys turn tracing on against Langfuse Cloud by default, with environment and release', () => {
     const config = loadConfig({ ...KEYS, LANGFUSE_TRACING_ENVIRONMENT: 'prod', LANGFUSE_RELEASE: '1.2.3' });
-    expect(config.langfuse).toEqual({ baseUrl: 'https://cloud.langfuse.com', publicKey: 'pk-lf-1', secretKey: 'sk-lf-1', environment: 'prod', release: '1.2.3', sampleRate: 1 });
+    expect(config.langfuse).toEqual({ baseUrl: 'https://cloud.langfuse.com', publicKey: 'pk-lf-1', secretKey: 'sk-lf-1', environment: 'prod', release: '1.2.3', sampleRate: 1, tracesUrl: 'https://cloud.langfuse.com/api/public/otel/v1/traces', headers: {}, compression: 'none' });
   });
 
   test('LANGFUSE_SAMPLE_RATE is a share from 0 to 1; anything else is refused by name', () => {

@@ -77,7 +77,7 @@ describe('the routing file', () => {
       expect.stringContaining('projects.0: Unrecognized key: "url"'),
     ]);
     const ok = write('ok.json', JSON.stringify({ projects: [{ name: 'a', public_key: 'p', secret_key: 's' }] }));
-    expect(problemsOf({ SIDECAR_PROJECTS_FILE: ok })).toEqual(['SIDECAR_PROJECTS_FILE: needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY too (the project for calls no route matches)']);
+    expect(problemsOf({ SIDECAR_PROJECTS_FILE: ok })).toEqual(['SIDECAR_PROJECTS_FILE: needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (or an OTLP endpoint) too: the project for calls no route matches']);
   });
 
   test('SIDECAR_REQUEST_PROJECT_HOSTS lists origins; anything else is refused by name', () => {

@@ -33,7 +33,8 @@ export function createTracing(config: Config, metrics: SidecarMetrics, logger: L
   });
   metrics.publicKey = langfuse.publicKey;
   const lanes = createProjectLanes({
-    defaultProject: { baseUrl: langfuse.baseUrl, publicKey: langfuse.publicKey, secretKey: langfuse.secretKey },
+    defaultProject: { baseUrl: langfuse.baseUrl, tracesUrl: langfuse.tracesUrl, publicKey: langfuse.publicKey, secretKey: langfuse.secretKey, headers: langfuse.headers },
+    compression: langfuse.compression,
     namedProjects: config.projects?.projects ?? [],
     requestProjects: config.requestProjects,
     exportOptions: config.export,

@@ -22,9 +22,21 @@ export interface ProjectLane {
   metrics: SidecarMetrics;
 }
 
+/** Where one lane exports, and as whom. */
+interface LaneTarget {
+  tracesUrl: string;
+  publicKey?: string;
+  secretKey?: string;
+  headers?: Record<string, string>;
+}
+
+const toTarget = (project: ProjectCredentials): LaneTarget => ({ tracesUrl: `${project.baseUrl}/api/public/otel/v1/traces`, publicKey: project.publicKey, secretKey: project.secretKey });
+
 /** Options for createProjectLanes. */
 export interface ProjectLanesOptions {
-  defaultProject: ProjectCredentials;
+  /** The default project: its Langfuse (`baseUrl`, the default for per-request projects) and where its traces go. */
+  defaultProject: LaneTarget & { baseUrl: string };
+  compression: 'gzip' | 'none';
   namedProjects: NamedProject[];
   /** Per-request projects (LiteLLM's `langfuse_public_key`/`langfuse_secret_key`/`langfuse_host`). */
   requestProjects: { enabled: boolean; allowedOrigins: string[]; maxLanes: number };
@@ -58,17 +70,19 @@ export function createProjectLanes(options: ProjectLanesOptions): ProjectLanes {
   const { logger } = options;
   const lanes = new Map<string, ProjectLane>();
 
-  function createLane(name: string, project: ProjectCredentials, metrics: SidecarMetrics): ProjectLane {
+  function createLane(name: string, project: LaneTarget, metrics: SidecarMetrics): ProjectLane {
     const sender = createOtlpSender({
-      baseUrl: project.baseUrl,
+      url: project.tracesUrl,
       publicKey: project.publicKey,
       secretKey: project.secretKey,
+      headers: project.headers,
+      compression: options.compression,
       timeoutMs: options.exportOptions.timeoutMs,
       onAttempt: () => {
         metrics.exportRequestsTotal++;
       },
     });
-    const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', sdkVersion: SIDECAR_VERSION, publicKey: project.publicKey });
+    const encoder = createOtlpBatchEncoder({ serviceName: 'litellm-langfuse-sidecar', sdkVersion: SIDECAR_VERSION, publicKey: project.publicKey ?? '' });
     const queue = createExportQueue({
       ...options.exportOptions,
       encodeExchange: (exchange, batch) => {
@@ -81,18 +95,18 @@ export function createProjectLanes(options: ProjectLanesOptions): ProjectLanes {
       sender,
       metrics,
       // Its warnings say which project they are about (by public key: never the secret).
-      logger: name === 'default' ? logger : logger.child({ project: name, publicKey: project.publicKey }),
+      logger: name === 'default' ? logger : logger.child({ project: name, langfusePublicKey: project.publicKey }),
     });
-    return { name, publicKey: project.publicKey, queue, sender, metrics };
+    return { name, publicKey: project.publicKey ?? '', queue, sender, metrics };
   }
 
-  const laneKey = (project: ProjectCredentials) => `${project.baseUrl}\n${project.publicKey}\n${createHash('sha256').update(project.secretKey).digest('hex')}`;
+  const laneKey = (project: LaneTarget) => `${project.tracesUrl}\n${project.publicKey ?? ''}\n${createHash('sha256').update(project.secretKey ?? '').digest('hex')}`;
   const defaultLane = createLane('default', options.defaultProject, options.metrics);
   lanes.set(laneKey(options.defaultProject), defaultLane);
   const namedProjects = new Map(options.namedProjects.map((project) => [project.name, project]));
   let requestLanes = 0;
 
-  function laneFor(name: string, project: ProjectCredentials): ProjectLane {
+  function laneFor(name: string, project: LaneTarget): ProjectLane {
     const key = laneKey(project);
     let lane = lanes.get(key);
     if (!lane) {
@@ -107,7 +121,7 @@ export function createProjectLanes(options: ProjectLanesOptions): ProjectLanes {
     defaultLane,
     named(name) {
       const project = namedProjects.get(name);
-      return project ? laneFor(name, project) : undefined;
+      return project ? laneFor(name, toTarget(project)) : undefined;
     },
     forRequest(credentials) {
       let baseUrl = options.defaultProject.baseUrl;
@@ -123,7 +137,7 @@ export function createProjectLanes(options: ProjectLanesOptions): ProjectLanes {
         // A client may not point the sidecar at an arbitrary URL: it would POST there from inside the network.
         if (origin === undefined || !options.requestProjects.allowedOrigins.includes(origin)) return 'host_not_allowed';
       }
-      const project = { baseUrl, publicKey: credentials.publicKey, secretKey: credentials.secretKey };
+      const project = toTarget({ baseUrl, publicKey: credentials.publicKey, secretKey: credentials.secretKey });
       const existing = lanes.get(laneKey(project));
       if (existing) return existing;
       if (requestLanes >= options.requestProjects.maxLanes) return 'too_many_projects';

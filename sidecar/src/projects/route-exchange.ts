@@ -81,7 +81,7 @@ export function createExchangeRouter(options: ExchangeRouterOptions): { route: (
         const lane = lanes.forRequest(credentials);
         if (typeof lane === 'string') {
           metrics.tracesDroppedProjectRefused++;
-          refusals.note(lane, 1, { publicKey: credentials.publicKey, host: credentials.host === undefined ? undefined : maskUrlCredentials(credentials.host) });
+          refusals.note(lane, 1, { langfusePublicKey: credentials.publicKey, host: credentials.host === undefined ? undefined : maskUrlCredentials(credentials.host) });
           return;
         }
         lane.queue.enqueue(exchange);

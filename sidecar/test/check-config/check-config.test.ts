@@ -81,13 +81,13 @@ describe('check-config', () => {
   it('flags an unknown SIDECAR_* variable in env.example as a likely typo', () => {
     const env = `${valid.env}SIDECAR_REDACT_MESSAGE=true\n`;
     expect(check({ env })).toEqual([
-      'env.example:37: SIDECAR_REDACT_MESSAGE: is not read by the sidecar (sidecar/src/config.ts); a typo or a removed setting?',
+      'env.example:47: SIDECAR_REDACT_MESSAGE: is not read by the sidecar (sidecar/src/config.ts); a typo or a removed setting?',
     ]);
   });
 
   it('flags malformed and duplicate lines in env.example', () => {
     const env = `${valid.env}PORT=4001\nthis is not an assignment\n`;
-    expect(check({ env })).toEqual(['env.example:37: PORT: is set twice (first on line 5)', 'env.example:38: this is not an assignment: is not a NAME=value line']);
+    expect(check({ env })).toEqual(['env.example:47: PORT: is set twice (first on line 5)', 'env.example:48: this is not an assignment: is not a NAME=value line']);
   });
 
   it('reports every missing file by name', () => {
