@@ -3,6 +3,7 @@
  * and protobuf (what LiteLLM's own callbacks send), so "traces received = requests sent" can be checked.
  */
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { announceReady, serveCommands } from './ipc';
 
 const TRACES_PATH = '/api/public/otel/v1/traces';
@@ -75,7 +76,16 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const parts: Buffer[] = [];
   req.on('data', (part: Buffer) => parts.push(part));
   req.on('end', () => {
-    const body = Buffer.concat(parts);
+    const wire = Buffer.concat(parts);
+    // A gzip export (OTEL_EXPORTER_OTLP_COMPRESSION=gzip) is counted as Langfuse reads it, decompressed.
+    let body = wire;
+    if (req.headers['content-encoding'] === 'gzip') {
+      try {
+        body = gunzipSync(wire);
+      } catch {
+        counts.unparsable += 1;
+      }
+    }
     const isProtobuf = (req.headers['content-type'] ?? '').includes('protobuf');
     if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== TRACES_PATH) {
       counts.otherPaths += 1;
@@ -83,7 +93,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       return;
     }
     counts.exports += 1;
-    counts.bytes += body.length;
+    counts.bytes += wire.length;
     if (!(req.headers.authorization ?? '').startsWith('Basic ')) counts.unauthorized += 1;
     try {
       if (isProtobuf) countProtobufSpans(body);

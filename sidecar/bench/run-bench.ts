@@ -89,7 +89,7 @@ async function runRounds(rig: Rig, setups: Setup[], runs: SetupRun[], notes: str
   let errors = 0;
   for (let round = 1; round <= rig.profile.rounds; round += 1) {
     // The LOG_LEVEL=warn run (access log off, not a default) is a single extra reading, not a repeated measurement.
-    const inRound = setups.filter((s) => round === 1 || s.name !== 'sidecar-warn');
+    const inRound = setups.filter((s) => round === 1 || (s.name !== 'sidecar-warn' && s.name !== 'sidecar-gzip'));
     for (const setup of orderForRound(inRound, round)) {
       const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
       process.stdout.write(`[${elapsed}s] round ${round}/${rig.profile.rounds}: ${setup.label}\n`);

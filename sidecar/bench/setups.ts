@@ -100,19 +100,19 @@ async function startBarePipe(context: SetupContext, upstreamUrl: string): Promis
 async function startSidecar(
   context: SetupContext,
   runName: string,
-  options: { upstreamUrl: string; langfuseUrl?: string; logLevel: string },
+  options: { upstreamUrl: string; langfuseUrl?: string; logLevel: string; env?: Record<string, string> },
 ): Promise<Target> {
   // The port is chosen here rather than read from the "listening" line: that line is info level,
   // and the bench runs the sidecar at warn so per-request logs do not dominate the figures.
   const port = await findFreePort();
-  const env = createSidecarEnv({ port, ...options });
+  const env = { ...createSidecarEnv({ port, ...options }), ...options.env };
   const server = startServerProcess(runName, process.execPath, [SIDECAR_ENTRY], { cpus: context.placement.proxyCpus, env });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(server, `${url}/_sidecar/health`, 15_000);
   return { url, pids: [server.pid], metricsUrl: `${url}/_sidecar/metrics`, stop: () => server.stop(15_000) };
 }
 
-function sidecarSetup(name: string, label: string, options: { down?: boolean; off?: boolean; logLevel?: string; workloads?: WorkloadName[] }): Setup {
+function sidecarSetup(name: string, label: string, options: { down?: boolean; off?: boolean; logLevel?: string; workloads?: WorkloadName[]; env?: Record<string, string> }): Setup {
   return {
     name,
     label,
@@ -126,6 +126,7 @@ function sidecarSetup(name: string, label: string, options: { down?: boolean; of
         langfuseUrl: options.off ? undefined : options.down ? context.closedUrl : context.langfuseUrl,
         // The shipped default (LOG_LEVEL=info, one access-log line per call): headline figures are for the defaults.
         logLevel: options.logLevel ?? 'info',
+        env: options.env,
       }),
   };
 }
@@ -162,6 +163,8 @@ export function createCoreSetups(options: { withSidecar: boolean; infoRun: boole
   if (options.infoRun) {
     // Not a default: the access log off, to show what one log line per call costs.
     setups.push(sidecarSetup('sidecar-warn', '3w. sidecar, LOG_LEVEL=warn (not default)', { logLevel: 'warn', workloads: ['chat'] }));
+    // Not a default: gzip export bodies (issue 14), to weigh their CPU against the bytes they save.
+    setups.push(sidecarSetup('sidecar-gzip', '3g. sidecar, OTEL_EXPORTER_OTLP_COMPRESSION=gzip (not default)', { env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }, workloads: ['chat', 'body-1mib'] }));
   }
   return setups;
 }

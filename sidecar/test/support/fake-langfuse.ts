@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeOtlpExport } from './decode-otlp';
 
@@ -30,7 +31,7 @@ export interface FakeLangfuse {
    * Request bodies and headers, in arrival order (all attempts, successful or not). `body` is the raw bytes
    * read as UTF-8 (protobuf carries strings as raw UTF-8, so a text search finds what was exported).
    */
-  requests: Array<{ headers: http.IncomingHttpHeaders; body: string; raw: Buffer; path: string }>;
+  requests: Array<{ headers: http.IncomingHttpHeaders; body: string; raw: Buffer; path: string; wireBytes: number }>;
   /** Spans from exports the fake accepted (mode 'ok' or slow). */
   spans: () => ReceivedSpan[];
   waitForSpans: (count: number, timeoutMs?: number) => Promise<ReceivedSpan[]>;
@@ -118,8 +119,19 @@ export async function startFakeLangfuse(mode: LangfuseMode = 'ok', port = 0): Pr
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      fake.requests.push({ headers: req.headers, body: raw.toString('utf8'), raw, path: req.url ?? '' });
+      // Langfuse's OTel route and the Collector's otlp receiver both take `Content-Encoding: gzip`.
+      const wire = Buffer.concat(chunks);
+      let raw = wire;
+      if (req.headers['content-encoding'] === 'gzip') {
+        try {
+          raw = gunzipSync(wire);
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end('{"message":"invalid gzip body"}');
+          return;
+        }
+      }
+      fake.requests.push({ headers: req.headers, body: raw.toString('utf8'), raw, path: req.url ?? '', wireBytes: wire.length });
       const reply = (status: number, text = '{}', headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(text);
