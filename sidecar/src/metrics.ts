@@ -1,11 +1,18 @@
 import type { KeyInfoFailure } from './attribution/key-info-client';
+import { createHistogram, EXPORT_BUCKETS, REQUEST_BUCKETS, type Histogram } from './histogram';
 
 /** Counters the sidecar exposes at /_sidecar/metrics; plain numbers, incremented on the hot path without allocation. */
 export interface SidecarMetrics {
   requestsTotal: number;
   requestsInFlight: number;
   upstreamErrorsTotal: number;
+  /** Upstream failures by the error table's code (and `broke_mid_response`): a bounded label set. */
+  upstreamFailures: Record<'upstream_unavailable' | 'upstream_timeout' | 'bad_gateway' | 'broke_mid_response', number>;
   upstreamResendsTotal: number;
+  /** Proxied request durations (start to last byte), by route family; routes not traced are `other`. */
+  requestDurations: Map<string, Histogram>;
+  /** Export request durations (first attempt to Langfuse's answer, retries included). */
+  exportDuration: Histogram;
   clientAbortsTotal: number;
   /** Calls LANGFUSE_SAMPLE_RATE left out: never encoded, never exported. */
   tracesSampledOutTotal: number;
@@ -41,6 +48,9 @@ export function createMetrics(): SidecarMetrics {
     requestsTotal: 0,
     requestsInFlight: 0,
     upstreamErrorsTotal: 0,
+    upstreamFailures: { upstream_unavailable: 0, upstream_timeout: 0, bad_gateway: 0, broke_mid_response: 0 },
+    requestDurations: new Map(),
+    exportDuration: createHistogram(EXPORT_BUCKETS),
     upstreamResendsTotal: 0,
     clientAbortsTotal: 0,
     tracesSampledOutTotal: 0,
@@ -61,6 +71,17 @@ export function createMetrics(): SidecarMetrics {
   };
 }
 
+/** Records one proxied request's duration under its route family (a bounded set: LiteLLM's routes, or `other`). */
+export function observeRequest(m: SidecarMetrics, route: string | undefined, seconds: number): void {
+  const key = route ?? 'other';
+  let histogram = m.requestDurations.get(key);
+  if (histogram === undefined) {
+    histogram = createHistogram(REQUEST_BUCKETS);
+    m.requestDurations.set(key, histogram);
+  }
+  histogram.observe(seconds);
+}
+
 /** Renders the metrics in the Prometheus text exposition format (version 0.0.4). */
 export function renderPrometheus(m: SidecarMetrics): string {
   const lines: string[] = [];
@@ -70,6 +91,10 @@ export function renderPrometheus(m: SidecarMetrics): string {
   add('sidecar_requests_total', 'counter', 'Requests received by the sidecar (proxied routes).', m.requestsTotal);
   add('sidecar_requests_in_flight', 'gauge', 'Proxied requests not yet finished.', m.requestsInFlight);
   add('sidecar_upstream_errors_total', 'counter', 'Requests that failed to reach LiteLLM or broke mid-response.', m.upstreamErrorsTotal);
+  lines.push('# HELP sidecar_upstream_failures_total Upstream failures by cause (503 refused or not found, 504 timeout, 502 other, or broken after the response started).', '# TYPE sidecar_upstream_failures_total counter');
+  for (const [code, count] of Object.entries(m.upstreamFailures)) lines.push(`sidecar_upstream_failures_total{code="${code}"} ${count}`);
+  lines.push('# HELP sidecar_request_duration_seconds Proxied request duration, from the request to the last response byte, by route family.', '# TYPE sidecar_request_duration_seconds histogram');
+  for (const [route, histogram] of m.requestDurations) lines.push(...histogram.render('sidecar_request_duration_seconds', `route="${route}"`));
   add('sidecar_upstream_resends_total', 'counter', 'Requests resent once on a fresh connection after LiteLLM reset theirs before answering.', m.upstreamResendsTotal);
   add('sidecar_client_aborts_total', 'counter', 'Requests the client abandoned before the response ended.', m.clientAbortsTotal);
   add('sidecar_traces_sampled_out_total', 'counter', 'Calls left out by LANGFUSE_SAMPLE_RATE (decided by trace id; never encoded).', m.tracesSampledOutTotal);
@@ -82,6 +107,8 @@ export function renderPrometheus(m: SidecarMetrics): string {
   lines.push(`sidecar_traces_dropped_total{reason="project_refused"} ${m.tracesDroppedProjectRefused}`);
   add('sidecar_export_requests_total', 'counter', 'OTLP export requests sent to Langfuse (including retries).', totalOf(m, 'exportRequestsTotal'));
   add('sidecar_export_failures_total', 'counter', 'OTLP export batches that failed for good.', totalOf(m, 'exportFailuresTotal'));
+  lines.push('# HELP sidecar_export_duration_seconds Export request duration to Langfuse (or the OTLP endpoint), retries included.', '# TYPE sidecar_export_duration_seconds histogram');
+  lines.push(...m.exportDuration.render('sidecar_export_duration_seconds'));
   lines.push('# HELP sidecar_key_info_lookups_total LiteLLM key lookups for attribution (LITELLM_MASTER_KEY set), by answer.', '# TYPE sidecar_key_info_lookups_total counter');
   for (const [result, count] of Object.entries(m.keyInfoLookups)) lines.push(`sidecar_key_info_lookups_total{result="${result}"} ${count}`);
   lines.push('# HELP sidecar_key_info_failures_total Failed LiteLLM key lookups, by reason (each pauses lookups for a while).', '# TYPE sidecar_key_info_failures_total counter');

@@ -77,7 +77,10 @@ describe('the sidecar\'s own endpoints under /_sidecar/', () => {
       expect(lines).toContain(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`);
       expect(lines.some((line) => line.startsWith(`# HELP ${name} `))).toBe(true);
     }
-    for (const line of lines.filter((l) => !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[a-z_]+"\})? \d+(\.\d+)?$/);
+    for (const line of lines.filter((l) => !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"\\\n]*"(,[a-z_]+="[^"\\\n]*")*\})? \d+(\.\d+)?(e-?\d+)?$/);
+    // Histograms: cumulative buckets up to +Inf, which equals _count.
+    const inf = lines.find((l) => l.startsWith('sidecar_request_duration_seconds_bucket{route="chat",le="+Inf"}'));
+    expect(inf?.split(' ')[1]).toBe(lines.find((l) => l.startsWith('sidecar_request_duration_seconds_count{route="chat"}'))?.split(' ')[1]);
     for (const reason of ['queue_full', 'export_failed', 'shutdown']) expect(lines).toContain(`sidecar_traces_dropped_total{reason="${reason}"} 0`);
     // Proxied requests are counted; the admin calls themselves are not.
     expect(await readMetric(sidecar.url, 'sidecar_requests_total')).toBe(before + 1);

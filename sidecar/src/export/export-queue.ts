@@ -188,9 +188,11 @@ export function createExportQueue(options: ExportQueueOptions): ExportQueue {
     inflight++;
     inflightBytes += bytes;
     inflightBatches.add(batch);
+    const sentAt = performance.now();
     sender
       .send(options.finishBatch(batch.writer))
       .then((result) => {
+        metrics.exportDuration.observe((performance.now() - sentAt) / 1000);
         if (batch.abandoned) {
           // Already counted as a shutdown drop at the deadline; if it arrived after all, say so.
           if (result.ok) {

@@ -5,7 +5,7 @@ import { createAccessLogger } from '../logger';
 import { captureChunk, createBodyCapture, startTiming } from '../capture/capture-body';
 import { stripQuery } from '../http-values';
 import { classifyRoute } from '../interpret';
-import type { SidecarMetrics } from '../metrics';
+import { observeRequest, type SidecarMetrics } from '../metrics';
 import type { Exchange } from '../trace/exchange';
 import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
@@ -209,6 +209,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       const failure = classifyUpstreamError(error);
       exchange.failure = failure;
       metrics.upstreamErrorsTotal++;
+      metrics.upstreamFailures[failure.code]++;
       decideTrace();
       if (res.destroyed) return;
       const body = renderUpstreamErrorBody(failure);
@@ -224,6 +225,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       if (finished || exchange.brokenMidResponse || res.writableEnded) return;
       exchange.brokenMidResponse = describeCause(error);
       metrics.upstreamErrorsTotal++;
+      metrics.upstreamFailures.broke_mid_response++;
       const contentType = String(exchange.responseHeaders?.['content-type'] ?? '');
       if (contentType.startsWith('text/event-stream') && !res.destroyed) {
         // The same shape LiteLLM uses for an error after a stream started, so SDKs raise it as an API error.
@@ -240,6 +242,8 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
       finished = true;
       metrics.requestsInFlight--;
       exchange.endMs = nowMs();
+      // Without tracing the route was not classified on the way in; the duration metric still wants its family.
+      observeRequest(metrics, route ?? (options.tracingEnabled ? undefined : classifyRoute(method, stripQuery(url))), (exchange.endMs - startMs) / 1000);
       if (!res.writableFinished) {
         exchange.cutAtShutdown = options.isCuttingConnections?.() === true;
         // A client that closes right after the stream's terminator (the Python openai client does, on every stream)
