@@ -1,9 +1,10 @@
-import { chatCompletion, sendJson, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
+import type { FakeLitellm } from './support/fake-litellm';
+import type { FakeLangfuse } from './support/fake-langfuse';
 import { postJson } from './support/http-client';
 import { injectFromLangfuseObservation, injectFromOtelSpan } from './support/instrumented-caller';
 import { ATTR, waitForTraceOf } from './support/span-helpers';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import type { TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack, type TestStack } from './support/test-stack';
 
 const IS_APP_ROOT = 'langfuse.internal.is_app_root';
 const ask = (metadata?: Record<string, unknown>) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], user: 'u-1', ...(metadata ? { metadata } : {}) });
@@ -14,20 +15,16 @@ const ask = (metadata?: Record<string, unknown>) => ({ model: 'gpt-4o-mini', mes
  * where it happened (issue 13 §3; LiteLLM's own Langfuse logging discards the traceparent, LiteLLM #24027).
  */
 describe("a call nested under the caller's trace", () => {
+  let stack: TestStack;
   let fake: FakeLitellm;
   let langfuse: FakeLangfuse;
   let sidecar: TestSidecar;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm((_req, _body, res) => sendJson(res, 200, chatCompletion('hello')));
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url);
+    stack = await startTestStack();
+    ({ fake, langfuse, sidecar } = stack);
   });
-  afterAll(async () => {
-    await sidecar.close();
-    await fake.close();
-    await langfuse.close();
-  });
+  afterAll(() => closeTestStack(stack));
 
   test('under a @langfuse/tracing observation: its trace and span, no second app root, the trace keeps its name; user, session and tags still set', async () => {
     const caller = injectFromLangfuseObservation('answer-question');

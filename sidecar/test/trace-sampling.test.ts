@@ -1,7 +1,5 @@
-import { chatCompletion, sendJson, startFakeLitellm, type FakeLitellm } from './support/fake-litellm';
-import { startFakeLangfuse, type FakeLangfuse } from './support/fake-langfuse';
 import { postJson, readMetric } from './support/http-client';
-import { startSidecar, type TestSidecar } from './support/start-sidecar';
+import { closeTestStack, startTestStack, type TestStack } from './support/test-stack';
 
 // Low 64 bits below 2^63 are kept at rate 0.5 (OpenTelemetry Python's TraceIdRatioBased, see sample-trace.ts).
 const kept = ['0', '1', '5', '7'].map((digit) => `${'ab'.repeat(8)}${digit}${'f'.repeat(15)}`);
@@ -14,21 +12,16 @@ const ask = (metadata: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini',
  * ever, counted, and never encoded; their response names no trace that will never arrive.
  */
 describe('LANGFUSE_SAMPLE_RATE', () => {
-  let fake: FakeLitellm;
-  let langfuse: FakeLangfuse;
-  let sidecar: TestSidecar;
+  let stack: TestStack;
 
   beforeAll(async () => {
-    fake = await startFakeLitellm((_req, _body, res) => sendJson(res, 200, chatCompletion('hello')));
-    langfuse = await startFakeLangfuse();
-    sidecar = await startSidecar(fake.url, langfuse.url, { LANGFUSE_SAMPLE_RATE: '0.5' });
+    stack = await startTestStack({ LANGFUSE_SAMPLE_RATE: '0.5' });
   });
-  afterAll(async () => {
-    await fake.close();
-    await langfuse.close();
-  });
+  // The test closes the sidecar itself, to count what it flushed; closing it again is a no-op.
+  afterAll(() => closeTestStack(stack));
 
   test('kept and dropped by trace id, explicit or from traceparent; every call forwarded; drops counted, never exported', async () => {
+    const { fake, langfuse, sidecar } = stack;
     const responses = [];
     for (const traceId of [...kept, ...dropped]) responses.push(await postJson(sidecar.url, '/v1/chat/completions', ask({ trace_id: traceId })));
     const nestedKept = await postJson(sidecar.url, '/v1/chat/completions', ask(), { traceparent: `00-${kept[0]}-${'1'.repeat(16)}-01` });

@@ -1,24 +1,8 @@
 import { setLangfuseTracerProvider, startActiveObservation } from '@langfuse/tracing';
-import { ROOT_CONTEXT, context, propagation, type Context, type ContextManager } from '@opentelemetry/api';
+import { context, propagation } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-
-/** A synchronous context manager: enough for a span that is active while its headers are injected. */
-class StackContextManager implements ContextManager {
-  private stack: Context[] = [ROOT_CONTEXT];
-  active = (): Context => this.stack[this.stack.length - 1] as Context;
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    this.stack.push(ctx);
-    try {
-      return fn.call(thisArg, ...args);
-    } finally {
-      this.stack.pop();
-    }
-  }
-  bind = <T>(_ctx: Context, target: T): T => target;
-  enable = (): this => this;
-  disable = (): this => this;
-}
+import { StackContextManager } from './stack-context-manager';
 
 /** What an instrumented application puts on its outgoing request, and the span it was made from. */
 export interface CallerRequest {

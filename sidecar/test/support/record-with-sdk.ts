@@ -6,8 +6,9 @@
 import { propagateAttributes, setLangfuseTraceIdInBaggage } from '@langfuse/core';
 import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { setLangfuseTracerProvider, startObservation, type LangfuseGenerationAttributes } from '@langfuse/tracing';
-import { ROOT_CONTEXT, TraceFlags, context, type Context, type ContextManager } from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { StackContextManager } from './stack-context-manager';
 
 /** What to record: where to, the trace-level attributes to propagate, and the generation's attributes. */
 export interface GenerationSpec {
@@ -25,23 +26,6 @@ export interface GenerationSpec {
   update: Omit<LangfuseGenerationAttributes, 'completionStartTime'> & { completionStartTime?: string };
   /** A remote parent span (an application's, from traceparent); `claimed`: its SDK put the trace in baggage. */
   parent?: { traceId: string; spanId: string; claimed: boolean };
-}
-
-/** A synchronous context manager: enough for propagateAttributes around a synchronous startObservation. */
-class StackContextManager implements ContextManager {
-  private stack: Context[] = [ROOT_CONTEXT];
-  active = (): Context => this.stack[this.stack.length - 1] as Context;
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    this.stack.push(ctx);
-    try {
-      return fn.call(thisArg, ...args);
-    } finally {
-      this.stack.pop();
-    }
-  }
-  bind = <T>(_ctx: Context, target: T): T => target;
-  enable = (): this => this;
-  disable = (): this => this;
 }
 
 async function recordGeneration(spec: GenerationSpec): Promise<void> {
