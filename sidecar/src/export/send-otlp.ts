@@ -45,6 +45,8 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const gzipAsync = promisify(gzip);
 const GZIP_LEVEL = 1;
 const MAX_BACKOFF_MS = 5000;
+// Room kept before the deadline for a last attempt: a request to a Langfuse that is back answers well within it.
+const LAST_ATTEMPT_MS = 250;
 
 const sleep = (ms: number, signal: { aborted: boolean }) =>
   new Promise<void>((resolve) => {
@@ -134,10 +136,13 @@ export function createOtlpSender(options: OtlpSenderOptions): OtlpSender {
       const result = await attempt(body, Math.max(1, remaining));
       if (result.status !== undefined && result.status >= 200 && result.status < 300) return { ok: true, status: result.status, attempts };
       const retryable = result.status === undefined || RETRYABLE_STATUS.has(result.status);
-      const wait = Math.min(result.retryAfterMs ?? backoff * (0.5 + Math.random()), MAX_BACKOFF_MS);
-      if (!retryable || shutdown.aborted || Date.now() + wait >= deadline) {
+      const left = deadline - Date.now();
+      if (!retryable || shutdown.aborted || left <= LAST_ATTEMPT_MS) {
         return { ok: false, status: result.status, reason: result.reason, attempts };
       }
+      // A wait that would run past the deadline is cut so one last attempt still fits: the batch then survives an
+      // outage as long as the timeout itself (the scale-out suite's figure), not the timeout minus a backoff step.
+      const wait = Math.min(result.retryAfterMs ?? backoff * (0.5 + Math.random()), MAX_BACKOFF_MS, left - LAST_ATTEMPT_MS);
       await sleep(wait, shutdown);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
