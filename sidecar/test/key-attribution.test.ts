@@ -132,6 +132,18 @@ describe('key, team and user attribution from LiteLLM', () => {
     expect(await readMetric(sidecar.url, `sidecar_key_info_failures_total{reason="${reason}"}`)).toBe(1);
   });
 
+  test('until LiteLLM has answered once, one lookup probes alone (regression: a database-less LiteLLM was asked twice)', async () => {
+    const gate = createGate();
+    keyInfoGate = gate.promise;
+    for (const key of ['sk-alpha', 'sk-bravo', 'sk-charlie']) expect((await call(key)).status).toBe(200);
+    expect(management()).toHaveLength(1);
+    gate.open();
+    await waitUntil(() => sidecar.sidecar.metrics.keyInfoLookups.found === 1, 'the first answer');
+    // Answering now: the next new keys are looked up side by side.
+    await call('sk-bravo');
+    await waitUntil(() => sidecar.sidecar.metrics.keyInfoLookups.found === 2, 'the second key');
+  });
+
   test('a key LiteLLM does not know is counted as not found, and not asked again within the TTL', async () => {
     mode = 'not-found';
     await call('sk-unknown');

@@ -57,6 +57,9 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
   const hashes = new Map<string, string>();
   const warning = createRateLimitedWarning(options.logger, 'LiteLLM key lookups failed: calls are traced without key, team and user attribution until LiteLLM answers again', 60_000);
   let inFlight = 0;
+  // Until LiteLLM has answered once (after start, or after a failure) one lookup probes alone: a LiteLLM with no
+  // database, or one refusing the master key, gets a single call however many new keys arrive meanwhile.
+  let answering = false;
   let pausedUntil = 0;
   let pauseMs = FIRST_PAUSE_MS;
 
@@ -79,6 +82,7 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
   function fail(failure: KeyInfoFailure, status: number | undefined): void {
     metrics.keyInfoLookups.failed++;
     metrics.keyInfoFailures[failure]++;
+    answering = false;
     // A LiteLLM without a database will not grow one in 30 s: it is asked again only every 10 minutes.
     if (failure === 'no_database') pauseMs = MAX_PAUSE_MS;
     pausedUntil = Date.now() + pauseMs;
@@ -107,10 +111,12 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
       if (value.teamId) value.teamAlias = await resolveTeamAlias(value.teamId);
       metrics.keyInfoLookups.found++;
       pauseMs = FIRST_PAUSE_MS;
+      answering = true;
       remember(hash, { value, expiresAt: Date.now() + ttlMs, pending: false });
     } else if (answer.notFound) {
       // A key LiteLLM does not know (it will answer the call itself with a 401): nothing to attribute, asked again later.
       metrics.keyInfoLookups.not_found++;
+      answering = true;
       remember(hash, { expiresAt: Date.now() + ttlMs, pending: false });
     } else {
       fail(answer.failure, answer.status);
@@ -129,7 +135,7 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
       const entry = entries.get(hash);
       const now = Date.now();
       if (entry && (entry.pending || entry.expiresAt > now)) return hash;
-      if (now < pausedUntil || inFlight >= MAX_IN_FLIGHT) return hash;
+      if (now < pausedUntil || inFlight >= (answering ? MAX_IN_FLIGHT : 1)) return hash;
       const pending: Entry = { value: entry?.value, expiresAt: 0, pending: true };
       remember(hash, pending);
       inFlight++;
