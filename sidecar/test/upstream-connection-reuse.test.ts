@@ -175,10 +175,21 @@ describe('a LiteLLM that closes idle connections (uvicorn keep-alive timeout)', 
   });
 
   test('clients pausing about the keep-alive timeout never fail: with no idle limit, the resend alone saves every call', async () => {
-    const result = await pauseAtTheIdleTimeout({ SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS: '3600000' });
-    expect(result.failed).toEqual([]);
-    expect(result.calls).toBe(96);
+    // The window must be hit for this to prove anything, and on a loaded machine (the fresh-clone CI ran it beside
+    // the image build) one round of 96 calls can miss it: rounds repeat until it is hit, every call of every round
+    // still required to succeed.
+    const failed: number[] = [];
+    let calls = 0;
+    let resends = 0;
+    for (let round = 0; round < 5 && resends === 0; round++) {
+      const result = await pauseAtTheIdleTimeout({ SIDECAR_UPSTREAM_IDLE_TIMEOUT_MS: '3600000' });
+      failed.push(...result.failed);
+      calls += result.calls;
+      resends += result.resends;
+    }
+    expect(failed).toEqual([]);
+    expect(calls % 96).toBe(0);
     // The window was hit (else this test proves nothing) and every hit was resent.
-    expect(result.resends).toBeGreaterThan(0);
-  });
+    expect(resends).toBeGreaterThan(0);
+  }, 60_000);
 });
