@@ -9,7 +9,7 @@ import { startSidecar, type TestSidecar } from './support/start-sidecar';
 // LiteLLM is closing fails with no response. These tests drive that race deterministically with a fake that
 // resets a connection's second request, and statistically with a fake that closes idle connections like uvicorn.
 
-type Mode = 'answer' | 'reset-reused' | 'reset-all' | 'reset-once' | 'head-then-reset';
+type Mode = 'answer' | 'reset-reused' | 'reset-all' | 'reset-once' | 'reset-twice' | 'head-then-reset';
 
 /** Answers by mode: a reset drops the connection without a byte; `head-then-reset` sends part of a status line first. */
 function createModalHandler(state: { mode: Mode }): FakeHandler {
@@ -18,9 +18,10 @@ function createModalHandler(state: { mode: Mode }): FakeHandler {
     const socket = req.socket;
     const n = (requestsOnSocket.get(socket) ?? 0) + 1;
     requestsOnSocket.set(socket, n);
-    const reset = state.mode === 'reset-all' || state.mode === 'reset-once' || (n > 1 && (state.mode === 'reset-reused' || state.mode === 'head-then-reset'));
+    const reset = state.mode === 'reset-all' || state.mode === 'reset-once' || state.mode === 'reset-twice' || (n > 1 && (state.mode === 'reset-reused' || state.mode === 'head-then-reset'));
     if (!reset) return sendJson(res, 200, chatCompletion('Hello!'));
     if (state.mode === 'reset-once') state.mode = 'answer';
+    else if (state.mode === 'reset-twice') state.mode = 'reset-once';
     if (state.mode === 'head-then-reset') socket.write('HTTP/1.1 200 OK\r\n');
     socket.destroy();
   };
@@ -93,14 +94,28 @@ describe('a connection LiteLLM reset before answering', () => {
     expect(bodiesReceived(fake, 'no-resend-head')).toBe(1);
   });
 
-  test('is resent at most once: a second reset answers 502', async () => {
+  test('is resent at most twice: a third reset answers 502', async () => {
     const sidecar = await start();
     await warm(sidecar);
     state.mode = 'reset-all';
-    const response = await postJson(sidecar.url, '/v1/chat/completions', body('resend-once'));
+    const response = await postJson(sidecar.url, '/v1/chat/completions', body('resend-twice'));
     expect(response.status).toBe(502);
-    expect(bodiesReceived(fake, 'resend-once')).toBe(2);
-    expect(await readMetric(sidecar.url, 'sidecar_upstream_resends_total')).toBe(1);
+    expect(bodiesReceived(fake, 'resend-twice')).toBe(3);
+    expect(await readMetric(sidecar.url, 'sidecar_upstream_resends_total')).toBe(2);
+  });
+
+  test('a resend reset again is resent once more, after a pause (regression: two LiteLLM workers recycling at once failed 1 of 200 e2e calls)', async () => {
+    const sidecar = await start();
+    await warm(sidecar);
+    state.mode = 'reset-twice';
+    const started = Date.now();
+    const response = await postJson(sidecar.url, '/v1/chat/completions', body('second-resend'));
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(bodiesReceived(fake, 'second-resend')).toBe(3);
+    expect(await readMetric(sidecar.url, 'sidecar_upstream_resends_total')).toBe(2);
+    const span = await waitForTraceOf(langfuse, response);
+    expect(String(readMetadata(span).upstream_resend)).toMatch(/; then ECONNRESET/);
   });
 
   test('a new connection reset before answering is resent too (a recycled LiteLLM worker closes those as well)', async () => {

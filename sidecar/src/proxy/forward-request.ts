@@ -11,7 +11,7 @@ import { decideTraceEarly } from '../trace/read-trace-context';
 import { createRandomSpanId, createRandomTraceId } from '../trace/trace-ids';
 import { buildClientResponseHeaders, buildUpstreamRequestHeaders } from './forward-headers';
 import { logRequest } from './log-request';
-import { createHeldBody, holdChunk, releaseHeldBody, shouldResend, stampFreedSockets } from './resend-on-reset';
+import { createHeldBody, holdChunk, releaseHeldBody, SECOND_RESEND_DELAY_MS, shouldResend, stampFreedSockets } from './resend-on-reset';
 import { createUpstreamAgent } from './upstream-agent';
 import { UpstreamTimeoutError, classifyUpstreamError, describeCause, renderUpstreamErrorBody } from './upstream-errors';
 
@@ -107,6 +107,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     // Started now, so the answer is usually back when the trace is encoded, after the call.
     if (traced && options.noteApiKey) exchange.apiKeyHash = options.noteApiKey(req.headers);
     let noLog = false;
+    let resends = 0;
     let lastChunk: Buffer | undefined;
     let finished = false;
     let bodyEnded = false;
@@ -146,8 +147,22 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
 
     /** Pass: send the held body again on a fresh connection, then go on with whatever the client still sends. */
     function resendOnFreshConnection(failed: ClientRequest, cause: Error): void {
-      exchange.upstreamResend = `${describeCause(cause)} (on a ${failed.reusedSocket ? 'reused' : 'new'} connection)`;
+      const why = `${describeCause(cause)} (on a ${failed.reusedSocket ? 'reused' : 'new'} connection)`;
+      exchange.upstreamResend = exchange.upstreamResend ? `${exchange.upstreamResend}; then ${why}` : why;
+      resends++;
       metrics.upstreamResendsTotal++;
+      if (resends > 1) {
+        // The second: after a pause, so a recycled worker has been replaced (resend-on-reset.ts).
+        const timer = setTimeout(() => {
+          if (!finished && !res.destroyed) sendHeldBody();
+        }, SECOND_RESEND_DELAY_MS);
+        res.once('close', () => clearTimeout(timer));
+        return;
+      }
+      sendHeldBody();
+    }
+
+    function sendHeldBody(): void {
       upstreamReq = sendUpstream(false);
       let flowing = true;
       for (const chunk of held?.chunks ?? []) flowing = upstreamReq.write(chunk);
@@ -198,7 +213,7 @@ export function createForwardHandler(options: ForwardOptions): (req: IncomingMes
     function failUpstream(failed: ClientRequest, error: Error): void {
       // After the client left, this is our own destroy() of the upstream request: not LiteLLM's failure.
       if (finished || failed !== upstreamReq) return;
-      if (!res.headersSent && shouldResend(failed, error, { held, alreadyResent: exchange.upstreamResend !== undefined, clientGone: res.destroyed })) {
+      if (!res.headersSent && shouldResend(failed, error, { held, resends, clientGone: res.destroyed })) {
         resendOnFreshConnection(failed, error);
         return;
       }

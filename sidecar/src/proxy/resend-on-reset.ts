@@ -2,8 +2,8 @@ import type { Agent, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
- * Decides when a request whose upstream connection was reset before LiteLLM answered may be sent once more,
- * on a fresh connection.
+ * Decides when a request whose upstream connection was reset before LiteLLM answered may be sent again, on a
+ * fresh connection (at most twice).
  *
  * The failures this covers, both measured against LiteLLM 1.110.2 (docs/e2e.md): LiteLLM closed a pooled
  * connection at its keep-alive timeout while the sidecar was writing the next request to it (Node documents the
@@ -13,11 +13,12 @@ import type { Socket } from 'node:net';
  * request never reached LiteLLM's application code.
  *
  * A resend needs every one of: a reset (ECONNRESET, EPIPE) rather than a timeout or a refusal, not one response
- * byte read on this attempt, the whole request body still held, no resend before, and a client still waiting.
+ * byte read on this attempt, the whole request body still held, fewer than two resends before, and a client still
+ * waiting.
  * What it cannot rule out: a LiteLLM worker that crashed in the middle of the call, on a connection where it had
  * written nothing yet; then the call runs twice. The official OpenAI and Anthropic SDKs already resend these
- * very failures (connection errors and 502, two retries by default), so the sidecar resending once, sooner and
- * without a backoff, adds no risk a client was not taking, and the trace's `upstream_resend` shows it.
+ * very failures (connection errors and 502, two retries by default), so the sidecar resending up to twice, sooner,
+ * adds no risk a client was not taking, and the trace's `upstream_resend` shows it.
  *
  * For comparison: nginx never resends a POST once sent unless `proxy_next_upstream non_idempotent`; Envoy
  * resends only with a `retry_on` policy (`reset-before-request` for the idle race); undici avoids the idle race
@@ -58,6 +59,15 @@ function readNothingYet(request: ClientRequest): boolean {
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
+/**
+ * Two resends at most. LiteLLM run with several workers can recycle two of them within a moment (each reaches
+ * `--max_requests_before_restart` under the same load): the fresh connection of the first resend then lands on a
+ * second closing worker (seen once in 200 calls in the e2e suite, 2026-12-05). The second resend waits
+ * SECOND_RESEND_DELAY_MS, uvicorn's 100 ms tick, so a replacement worker is accepting.
+ */
+export const MAX_RESENDS = 2;
+export const SECOND_RESEND_DELAY_MS = 100;
+
 /** Creates an empty held body that keeps at most `maxBytes`. */
 export function createHeldBody(maxBytes: number): HeldBody {
   return { maxBytes, chunks: [], bytes: 0, released: false };
@@ -84,13 +94,14 @@ export function releaseHeldBody(held: HeldBody): void {
 export interface ResendContext {
   /** The held body; undefined when resending is off (SIDECAR_RESEND_ON_RESET=false), so nothing was held. */
   held: HeldBody | undefined;
-  alreadyResent: boolean;
+  /** Resends this call has had already. */
+  resends: number;
   clientGone: boolean;
 }
 
 /** True when the failed attempt may be sent once more on a fresh connection (the rules above). */
 export function shouldResend(failed: ClientRequest, error: Error, context: ResendContext): boolean {
-  if (context.alreadyResent || context.clientGone) return false;
+  if (context.resends >= MAX_RESENDS || context.clientGone) return false;
   if (!context.held || context.held.released) return false;
   if (!RESET_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
   return readNothingYet(failed);
