@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { createRateLimitedWarning } from '../export/rate-limited-warning';
 import type { SidecarMetrics } from '../metrics';
-import { readApiKey } from '../trace/redact';
+import { hashKey, readApiKey } from '../trace/redact';
 import type { KeyAttribution, KeyInfoClient, KeyInfoFailure } from './key-info-client';
 
 /** Options for createKeyAttribution. */
@@ -39,9 +38,6 @@ interface Entry {
 const MAX_IN_FLIGHT = 4;
 const FIRST_PAUSE_MS = 30_000;
 const MAX_PAUSE_MS = 10 * 60_000;
-const MAX_HASHED_KEYS = 1024;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * A bounded, expiring cache of LiteLLM's answers about virtual keys. A failure (no database, a refused master key,
@@ -51,10 +47,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 export function createKeyAttribution(options: KeyAttributionOptions): KeyAttributionService {
   const { client, metrics, ttlMs } = options;
   const maxEntries = options.maxEntries ?? 10_000;
-  const masterKeyHash = sha256(options.masterKey);
+  const masterKeyHash = hashKey(options.masterKey).full;
   const entries = new Map<string, Entry>();
   const teamAliases = new Map<string, { alias?: string; expiresAt: number }>();
-  const hashes = new Map<string, string>();
   const warning = createRateLimitedWarning(options.logger, 'LiteLLM key lookups failed: calls are traced without key, team and user attribution until LiteLLM answers again', 60_000);
   let inFlight = 0;
   // Until LiteLLM has answered once (after start, or after a failure) one lookup probes alone: a LiteLLM with no
@@ -62,16 +57,6 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
   let answering = false;
   let pausedUntil = 0;
   let pauseMs = FIRST_PAUSE_MS;
-
-  function hashKey(key: string): string {
-    let hash = hashes.get(key);
-    if (hash === undefined) {
-      hash = sha256(key);
-      if (hashes.size >= MAX_HASHED_KEYS) hashes.clear();
-      hashes.set(key, hash);
-    }
-    return hash;
-  }
 
   function remember(hash: string, entry: Entry): void {
     entries.delete(hash);
@@ -129,7 +114,7 @@ export function createKeyAttribution(options: KeyAttributionOptions): KeyAttribu
     noteRequest(headers) {
       const key = readApiKey(headers);
       if (key === undefined) return undefined;
-      const hash = hashKey(key);
+      const hash = hashKey(key).full;
       // The master key is no virtual key: LiteLLM has no row for it.
       if (hash === masterKeyHash) return undefined;
       const entry = entries.get(hash);

@@ -60,25 +60,39 @@ export function readApiKey(headers: IncomingHttpHeaders): string | undefined {
   );
 }
 
+interface KeyHashes {
+  /** SHA-256 hex: LiteLLM's own hash of a virtual key (`user_api_key_hash`, what /key/info is asked by). */
+  full: string;
+  /** `sha256:` and its first 16 hex: the short form recorded as `api_key_hash`. */
+  short: string;
+}
+
+const recentKeyHashes = new Map<string, KeyHashes>();
+const MAX_RECENT_KEYS = 1024;
+
+/**
+ * The hashes of a key, computed once per key: a handful of keys make most calls, so recent ones are remembered
+ * (bounded, cleared when full). The trace's `api_key_hash` and key attribution share this one cache.
+ */
+export function hashKey(key: string): KeyHashes {
+  let hashes = recentKeyHashes.get(key);
+  if (hashes === undefined) {
+    const full = createHash('sha256').update(key).digest('hex');
+    hashes = { full, short: `sha256:${full.slice(0, 16)}` };
+    if (recentKeyHashes.size >= MAX_RECENT_KEYS) recentKeyHashes.clear();
+    recentKeyHashes.set(key, hashes);
+  }
+  return hashes;
+}
+
 /**
  * A short one-way hash of the caller's API key (readApiKey): enough to group spend per key in Langfuse, useless
  * for calling anything. The key itself never leaves the process.
  */
 export function hashApiKey(headers: IncomingHttpHeaders): string | undefined {
   const key = readApiKey(headers);
-  if (!key) return undefined;
-  let hash = recentKeyHashes.get(key);
-  if (hash === undefined) {
-    hash = `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
-    // A handful of keys make most calls: remember recent ones (bounded, cleared when full).
-    if (recentKeyHashes.size >= MAX_RECENT_KEYS) recentKeyHashes.clear();
-    recentKeyHashes.set(key, hash);
-  }
-  return hash;
+  return key ? hashKey(key).short : undefined;
 }
-
-const recentKeyHashes = new Map<string, string>();
-const MAX_RECENT_KEYS = 1024;
 
 /** What replaces a credential found in a recorded body. */
 export const REDACTED_CREDENTIAL = '[redacted]';
