@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { asObject } from '../interpret/values';
 
 /** LiteLLM's view of a virtual key: who it belongs to, as its own logging names it. */
 export interface KeyAttribution {
@@ -27,8 +28,6 @@ export interface KeyInfoClientOptions {
   timeoutMs: number;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined);
 const asString = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 const asTags = (value: unknown): string[] => (Array.isArray(value) ? value.filter((tag): tag is string => typeof tag === 'string' && tag.trim() !== '') : []);
 

@@ -35,17 +35,21 @@ export function createExchangeRouter(options: ExchangeRouterOptions): { route: (
   const waiting: Array<{ exchange: Exchange; since: number }> = [];
   let timer: NodeJS.Timeout | undefined;
 
-  function matches(rule: RouteRule, exchange: Exchange): boolean {
-    const key = keyAttribution?.read(exchange.apiKeyHash);
-    const oneOf = (allowed: string[] | undefined, value: string | undefined) => allowed === undefined || (value !== undefined && allowed.includes(value));
-    if (!oneOf(rule.keyAlias, key?.keyAlias) || !oneOf(rule.teamAlias, key?.teamAlias) || !oneOf(rule.teamId, key?.teamId)) return false;
-    if (rule.tag === undefined) return true;
-    const tags = new Set([...readTraceContext(exchange.requestHeaders, readRequestJson(exchange).json).tags, ...(key?.tags ?? [])]);
-    return rule.tag.some((tag) => tags.has(tag));
-  }
+  const oneOf = (allowed: string[] | undefined, value: string | undefined) => allowed === undefined || (value !== undefined && allowed.includes(value));
 
   function chooseByFile(exchange: Exchange): ProjectLane {
-    for (const rule of routes) if (matches(rule, exchange)) return lanes.named(rule.project) ?? lanes.defaultLane;
+    const key = keyAttribution?.read(exchange.apiKeyHash);
+    // The call's tags (body, x-litellm-tags, the key's) are read once, and only when a route asks for them.
+    let tags: Set<string> | undefined;
+    for (const rule of routes) {
+      if (!oneOf(rule.keyAlias, key?.keyAlias) || !oneOf(rule.teamAlias, key?.teamAlias) || !oneOf(rule.teamId, key?.teamId)) continue;
+      if (rule.tag !== undefined) {
+        tags ??= new Set([...readTraceContext(exchange.requestHeaders, readRequestJson(exchange).json).tags, ...(key?.tags ?? [])]);
+        const callTags = tags;
+        if (!rule.tag.some((tag) => callTags.has(tag))) continue;
+      }
+      return lanes.named(rule.project) ?? lanes.defaultLane;
+    }
     return lanes.defaultLane;
   }
 
